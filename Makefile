@@ -1,0 +1,33 @@
+# A handful of verbs. Every target installs what it needs first, so each works on a fresh machine.
+SHELL := /bin/bash
+export UV_PYTHON_DOWNLOADS := never
+UV_VERSION := 0.13.8
+UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
+PY := .venv/bin/python
+
+.PHONY: install tools lint typecheck test test-fast emulator demo clean
+
+install: ## create .venv from uv.lock (installs uv itself if missing)
+	@command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+	uv sync --frozen
+
+tools: install ## build or reuse kube-apiserver, etcd, kubectl, helm; fetch promtool (cached outside the repo)
+	$(PY) -m ncc_testenv.tools ensure
+
+lint: install ## ruff, mypy --strict, import-linter
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/mypy operator tests bench
+	.venv/bin/lint-imports
+
+test: tools ## the whole suite, cluster tests included
+	.venv/bin/pytest
+
+test-fast: install ## unit + emulator tests only (no control plane)
+	.venv/bin/pytest -m "not cluster and not tools"
+
+emulator: install ## run the Databricks emulator in the foreground (see docs/emulator.md)
+	.venv/bin/ncc-operator emulator --cloud azure --workspace 1234567890123456:eastus2
+
+clean:
+	rm -rf .venv .mypy_cache .ruff_cache .pytest_cache .import_linter_cache
