@@ -1,0 +1,229 @@
+"""One request function: rate limit -> auth header -> send -> hook -> classify -> retry decision.
+
+Everything that touches the network for the account API goes through :meth:`Transport.request`,
+so throttling, credentials, metrics, error mapping and the retry policy (``retry.py``) are
+applied identically to every endpoint. Logs carry method, path template, status and timing only:
+never headers, bodies or URLs with values that could be sensitive.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from .clock import Clock, SystemClock
+from .errors import DatabricksConnectionError, DatabricksError, OutcomeUnknown, error_from_response
+from .ratelimit import AccountLimiter
+from .retry import Action, RetryDecision, RetryPolicy, TransportFailure, parse_retry_after
+
+logger = logging.getLogger(__name__)
+
+HeaderProvider = Callable[[], Awaitable[Mapping[str, str]]]
+
+# The request cannot have reached the server: safe to re-send whatever the method.
+_NOT_SENT: tuple[type[Exception], ...] = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+)
+
+
+@dataclass(frozen=True)
+class RequestEvent:
+    """One HTTP attempt, as reported to the request hook (e.g. for Prometheus).
+
+    ``path`` is the template (``/api/2.0/accounts/{account_id}/…``), never the concrete path, so
+    metric label cardinality stays bounded. ``status`` is ``None`` when no response arrived.
+    ``outcome`` is ``success``, ``retry`` (another attempt follows), ``fail`` (the error is
+    raised) or ``outcome_unknown`` (a create that may have happened; never re-sent).
+    """
+
+    method: str
+    path: str
+    status: int | None
+    duration: float
+    attempt: int
+    outcome: str
+
+
+RequestHook = Callable[[RequestEvent], None]
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    response: httpx.Response | None
+    failure: httpx.TransportError | None
+    duration: float
+
+
+def render_path(template: str, params: Mapping[str, str | int]) -> str:
+    """Fill ``{name}`` placeholders with URL-quoted values (ids never add path segments)."""
+    return template.format_map({k: quote(str(v), safe="") for k, v in params.items()})
+
+
+class Transport:
+    """Sends requests for one account; owns no connection pool (the client does)."""
+
+    def __init__(
+        self,
+        *,
+        http: httpx.AsyncClient,
+        auth: HeaderProvider,
+        limiter: AccountLimiter,
+        policy: RetryPolicy | None = None,
+        clock: Clock | None = None,
+        hook: RequestHook | None = None,
+    ) -> None:
+        self._http = http
+        self._auth = auth
+        self._limiter = limiter
+        self._policy = policy or RetryPolicy()
+        self._clock = clock or SystemClock()
+        self._hook = hook
+
+    async def request(
+        self,
+        method: str,
+        template: str,
+        params: Mapping[str, str | int],
+        *,
+        query: Mapping[str, str] | None = None,
+        body: Mapping[str, Any] | None = None,
+    ) -> Any:
+        """Send with retries; return the decoded JSON body (``None`` for an empty one)."""
+        path = render_path(template, params)
+        started = self._clock.monotonic()
+        attempt = 0
+        while True:
+            attempt += 1
+            headers = await self._auth()
+            result = await self._send(method, path, headers, query, body)
+            if result.response is not None and result.response.is_success:
+                self._report(method, template, result, attempt, "success")
+                return _decode(result.response, method, template)
+            decision, error = self._judge(method, template, result, attempt, started)
+            self._report(method, template, result, attempt, decision.action.value)
+            if decision.action is Action.RETRY:
+                logger.debug(
+                    "retrying %s %s in %.2fs (attempt %d): %s",
+                    method,
+                    template,
+                    decision.delay,
+                    attempt,
+                    decision.reason,
+                )
+                await self._clock.sleep(decision.delay)
+                continue
+            if decision.action is Action.OUTCOME_UNKNOWN:
+                raise OutcomeUnknown(
+                    f"outcome unknown ({decision.reason}); look the resource up by its natural "
+                    "key before creating it again",
+                    status_code=error.status_code,
+                    request_id=error.request_id,
+                    method=method,
+                    path=template,
+                ) from error
+            raise error
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        headers: Mapping[str, str],
+        query: Mapping[str, str] | None,
+        body: Mapping[str, Any] | None,
+    ) -> _Attempt:
+        async with self._limiter.slot():
+            start = self._clock.monotonic()
+            try:
+                response = await self._http.request(
+                    method,
+                    path,
+                    params=dict(query) if query else None,
+                    content=json.dumps(body).encode() if body is not None else None,
+                    headers={**headers, **_content_type(body)},
+                )
+                await response.aread()
+            except httpx.TransportError as exc:
+                return _Attempt(None, exc, self._clock.monotonic() - start)
+            return _Attempt(response, None, self._clock.monotonic() - start)
+
+    def _judge(
+        self, method: str, template: str, result: _Attempt, attempt: int, started: float
+    ) -> tuple[RetryDecision, DatabricksError]:
+        elapsed = self._clock.monotonic() - started
+        if result.response is None:
+            assert result.failure is not None
+            failure = (
+                TransportFailure.NOT_SENT
+                if isinstance(result.failure, _NOT_SENT)
+                else TransportFailure.NO_RESPONSE
+            )
+            error: DatabricksError = DatabricksConnectionError(
+                f"{type(result.failure).__name__}: {result.failure}", method=method, path=template
+            )
+            decision = self._policy.decide(
+                method=method, attempt=attempt, elapsed=elapsed, failure=failure
+            )
+            return decision, error
+        response = result.response
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        error = error_from_response(
+            response.status_code,
+            response.content,
+            retry_after=retry_after if response.status_code in (429, 503) else None,
+            method=method,
+            path=template,
+        )
+        decision = self._policy.decide(
+            method=method,
+            attempt=attempt,
+            elapsed=elapsed,
+            status=response.status_code,
+            retry_after=retry_after,
+        )
+        return decision, error
+
+    def _report(
+        self, method: str, template: str, result: _Attempt, attempt: int, outcome: str
+    ) -> None:
+        status = result.response.status_code if result.response is not None else None
+        logger.debug(
+            "%s %s -> %s in %.3fs (attempt %d, %s)",
+            method,
+            template,
+            status,
+            result.duration,
+            attempt,
+            outcome,
+        )
+        if self._hook is None:
+            return
+        event = RequestEvent(method, template, status, result.duration, attempt, outcome)
+        try:
+            self._hook(event)
+        except Exception:
+            # A broken metrics hook must never fail a Databricks call.
+            logger.exception("request hook failed")
+
+
+def _content_type(body: Mapping[str, Any] | None) -> dict[str, str]:
+    return {"Content-Type": "application/json"} if body is not None else {}
+
+
+def _decode(response: httpx.Response, method: str, template: str) -> Any:
+    if not response.content.strip():
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        # e.g. a 200 login page after a Private Link redirect: not an API answer.
+        raise DatabricksError(
+            "response is not JSON", status_code=response.status_code, method=method, path=template
+        ) from None

@@ -1,0 +1,91 @@
+"""Retries and ambiguous creates against the emulator's fault injection."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from ncc_emulator.testing import RunningEmulator
+from ncc_operator.databricks import OutcomeUnknown, RequestEvent
+
+from .fakes import FakeClock
+from .loopback import STORAGE, connect, storage_rule
+
+NCCS = "/api/2.0/accounts/{account_id}/network-connectivity-configs"
+RULES = f"{NCCS}/{{network_connectivity_config_id}}/private-endpoint-rules"
+
+
+async def test_throttled_requests_are_retried_after_retry_after(emulator: RunningEmulator) -> None:
+    events: list[RequestEvent] = []
+    clock = FakeClock()  # the client sleeps on a fake clock: Retry-After is recorded, not waited
+    async with await connect(emulator, clock=clock, hook=events.append) as client:
+        emulator.admin.set_faults(rate_429=0.5, retry_after=3, seed=7)
+        emulator.admin.reset_counts()
+        names = [f"throttled-{i}" for i in range(6)]
+        for name in names:  # POSTs included: a 429 was rejected before processing
+            await client.create_network_connectivity_configuration(name, "eastus2")
+        listed = await client.list_network_connectivity_configurations()
+        emulator.admin.clear_faults()
+    assert sorted(n.name or "" for n in listed) == names  # every create landed exactly once
+    throttled = [e for e in events if e.status == 429]
+    assert throttled
+    assert all(e.outcome == "retry" for e in throttled)
+    assert clock.sleeps == [3.0] * len(throttled)
+    counts = emulator.admin.request_counts()
+    assert counts[f"POST {NCCS}"] + counts[f"GET {NCCS}"] == len(events)
+
+
+async def test_slow_create_is_outcome_unknown_then_found_by_natural_key(
+    emulator: RunningEmulator,
+) -> None:
+    async with await connect(emulator) as setup:
+        ncc = await setup.create_network_connectivity_configuration("slow-ncc", "eastus2")
+    ncc_id = ncc.network_connectivity_config_id or ""
+    emulator.admin.set_faults(slow_create_seconds=1.5)
+    emulator.admin.reset_counts()
+    async with await connect(emulator, timeout=httpx.Timeout(0.5)) as client:
+        with pytest.raises(OutcomeUnknown):
+            await client.create_private_endpoint_rule(ncc_id, storage_rule(3))
+        assert emulator.admin.request_counts()[f"POST {RULES}"] == 1  # never re-sent
+        emulator.admin.clear_faults()
+        matches = [
+            r
+            for r in await client.list_private_endpoint_rules(ncc_id)
+            if r.resource_id == f"{STORAGE}3"
+        ]
+    assert len(matches) == 1
+
+
+async def test_dropped_connections_are_retried_for_reads(emulator: RunningEmulator) -> None:
+    events: list[RequestEvent] = []
+    async with await connect(emulator, clock=FakeClock(), hook=events.append) as client:
+        ncc = await client.create_network_connectivity_configuration("drop-ncc", "eastus2")
+        emulator.admin.set_faults(drop_connection_rate=0.5, seed=3)
+        for _ in range(6):
+            got = await client.get_network_connectivity_configuration(
+                ncc.network_connectivity_config_id or ""
+            )
+            assert got.name == "drop-ncc"
+        emulator.admin.clear_faults()
+    assert any(e.status is None and e.outcome == "retry" for e in events)
+
+
+async def test_server_error_on_create_is_outcome_unknown_and_never_duplicates(
+    emulator: RunningEmulator,
+) -> None:
+    events: list[RequestEvent] = []
+    async with await connect(emulator, hook=events.append) as client:
+        ncc = await client.create_network_connectivity_configuration("err5xx-ncc", "eastus2")
+        ncc_id = ncc.network_connectivity_config_id or ""
+        emulator.admin.set_faults(rate_5xx=1.0, status_5xx=503)
+        with pytest.raises(OutcomeUnknown) as caught:
+            await client.create_private_endpoint_rule(ncc_id, storage_rule(5))
+        emulator.admin.clear_faults()
+        found = [
+            r for r in await client.list_private_endpoint_rules(ncc_id)
+            if r.resource_id == f"{STORAGE}5"
+        ]  # fmt: skip
+    assert caught.value.status_code == 503
+    assert len(found) <= 1  # whether or not it landed, there is never a duplicate
+    assert [e.outcome for e in events if e.method == "POST" and e.status == 503] == [
+        "outcome_unknown"
+    ]
