@@ -16,7 +16,7 @@ tools: install ## build or reuse kube-apiserver, etcd, kubectl, helm; fetch prom
 
 lint: install ## ruff, mypy --strict, import-linter
 	.venv/bin/ruff check .
-	.venv/bin/ruff format --check .
+	.venv/bin/ruff format --check operator tests bench
 	.venv/bin/mypy operator tests bench
 	.venv/bin/lint-imports
 

@@ -1,0 +1,92 @@
+"""The private endpoint rule connection-state machine, evaluated lazily on the emulator clock.
+
+Time-driven transitions (CREATING → PENDING/CREATE_FAILED/ESTABLISHED, expiry, the S3 VPC endpoint
+id appearing, purge of deactivated rules) are computed from stored facts whenever a rule is read,
+so the outcome depends only on the clock, never on a background task's timing. Owner actions
+(approve / reject / disconnect) are the explicit transitions a cloud resource owner would make.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from .errors import ApiError
+from .models import Rule
+from .settings import EmulatorConfig
+
+EXPIRING_STATES = frozenset({"PENDING", "REJECTED", "DISCONNECTED"})
+
+# state the owner action starts from → state it leads to.
+OWNER_ACTIONS: dict[str, tuple[frozenset[str], str]] = {
+    "approve": (frozenset({"PENDING"}), "ESTABLISHED"),
+    # An owner can reject a pending request or revoke an approved one (Azure "Reject").
+    "reject": (frozenset({"PENDING", "ESTABLISHED"}), "REJECTED"),
+    "disconnect": (frozenset({"ESTABLISHED"}), "DISCONNECTED"),
+}
+
+
+def target_of(rule: Rule) -> str:
+    return rule.resource_id or rule.endpoint_service or ",".join(rule.resource_names)
+
+
+def _derived_hex(rule: Rule, salt: str, length: int) -> str:
+    return hashlib.sha256(f"{salt}:{rule.rule_id}".encode()).hexdigest()[:length]
+
+
+def _enter(rule: Rule, state: str, at_ms: int) -> None:
+    rule.connection_state = state
+    rule.state_since = at_ms
+    rule.updated_time = max(rule.updated_time, at_ms)
+    if state == "PENDING" and rule.cloud == "aws":
+        # Interface endpoints exist (pending acceptance) as soon as the request is placed.
+        rule.vpc_endpoint_id = "vpce-" + _derived_hex(rule, "vpce", 17)
+
+
+def _leave_creating(rule: Rule, cfg: EmulatorConfig) -> None:
+    at = rule.creation_time + int(cfg.creating_seconds * 1000)
+    if rule.will_fail:
+        rule.error_message = (
+            f"NOT_FOUND: The provided resource {target_of(rule)} could not be found."
+        )
+        _enter(rule, "CREATE_FAILED", at)
+    elif rule.is_s3:
+        # S3 needs no owner approval: it establishes on its own, disabled until PATCHed.
+        _enter(rule, "ESTABLISHED", at)
+    else:
+        _enter(rule, "PENDING", at)
+
+
+def settle(rule: Rule, now_ms: int, cfg: EmulatorConfig) -> bool:
+    """Apply every transition due by ``now_ms``; return True when the rule is to be purged."""
+    if rule.deactivated:
+        assert rule.deactivated_at is not None
+        return now_ms >= rule.deactivated_at + int(cfg.purge_seconds * 1000)
+    if rule.connection_state == "CREATING":
+        if now_ms < rule.creation_time + int(cfg.creating_seconds * 1000):
+            return False
+        _leave_creating(rule, cfg)
+    expires_at = rule.state_since + int(cfg.expiry_seconds * 1000)
+    if rule.connection_state in EXPIRING_STATES and now_ms >= expires_at:
+        _enter(rule, "EXPIRED", expires_at)
+    vpce_at = rule.state_since + int(cfg.s3_vpce_delay_seconds * 1000)
+    s3_waiting = rule.is_s3 and rule.connection_state == "ESTABLISHED"
+    if s3_waiting and rule.vpc_endpoint_id is None and now_ms >= vpce_at:
+        rule.vpc_endpoint_id = "vpce-" + _derived_hex(rule, "vpce", 17)
+        rule.updated_time = max(rule.updated_time, vpce_at)
+    return False
+
+
+def owner_action(rule: Rule, action: str, now_ms: int) -> None:
+    """Approve / reject / disconnect as the target's owner; 409 when illegal from here."""
+    sources, destination = OWNER_ACTIONS[action]
+    if rule.deactivated or rule.connection_state not in sources:
+        state = "deactivated" if rule.deactivated else rule.connection_state
+        raise ApiError(
+            409, "INVALID_STATE", f"Cannot {action} rule {rule.rule_id} in state {state}."
+        )
+    _enter(rule, destination, now_ms)
+
+
+def deletes_immediately(rule: Rule) -> bool:
+    """PENDING/EXPIRED per the SDK docs; CREATING/CREATE_FAILED by emulator choice (no endpoint)."""
+    return rule.connection_state in {"PENDING", "EXPIRED", "CREATING", "CREATE_FAILED"}

@@ -1,0 +1,95 @@
+"""Auth behaviour of the official SDK against the emulator: token refresh, re-reading the OIDC
+token file, and how authentication failures surface.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from databricks.sdk import AccountClient
+from databricks.sdk.core import Config
+from databricks.sdk.errors import PermissionDenied
+from ncc_emulator.testing import TestIssuer
+
+from .conftest import K8S_SUBJECT, WIF_CLIENT_ID, AccountClientFactory
+
+pytestmark = pytest.mark.fidelity
+
+TOKEN = "POST /oidc/accounts/{account_id}/v1/token"
+LIST = "GET /api/2.0/accounts/{account_id}/network-connectivity-configs"
+
+
+@pytest.mark.parametrize("auth_type", ["oauth-m2m", "file-oidc"])
+def test_sdk_refreshes_short_lived_tokens(
+    emulator_factory: Any, account_client: AccountClientFactory, auth_type: str
+) -> None:
+    run = emulator_factory(token_expires_in=1)
+    client = account_client(run, auth_type)
+    list(client.network_connectivity.list_network_connectivity_configurations())
+    time.sleep(1.2)  # the first token is now expired on the emulator
+    list(client.network_connectivity.list_network_connectivity_configurations())
+    counts = run.admin.request_counts()
+    assert counts[LIST] == 2  # no 401 was retried: the SDK fetched a fresh token first
+    assert counts[TOKEN] >= 2
+
+
+def test_file_oidc_rereads_rotated_token(emulator_factory: Any, tmp_path: Path) -> None:
+    """Kubernetes rotates projected tokens; the SDK must read the file again on refresh."""
+    run = emulator_factory(token_expires_in=1)
+    issuer = TestIssuer()
+    run.admin.add_federation_policy(
+        issuer.issuer, K8S_SUBJECT, issuer.jwks(), client_id=WIF_CLIENT_ID
+    )
+    token_file = tmp_path / "token"
+    token_file.write_text(issuer.token(K8S_SUBJECT, run.account_id, lifetime=1))
+    cfg = Config(
+        host=run.base_url,
+        account_id=run.account_id,
+        client_id=WIF_CLIENT_ID,
+        oidc_token_filepath=str(token_file),
+        auth_type="file-oidc",
+    )
+    client = AccountClient(config=cfg)
+    list(client.network_connectivity.list_network_connectivity_configurations())
+    token_file.write_text(issuer.token(K8S_SUBJECT, run.account_id))  # the "rotated" token
+    time.sleep(1.2)  # both the Databricks token and the first ID token have expired
+    assert list(client.network_connectivity.list_network_connectivity_configurations()) == []
+    assert run.admin.request_counts()[TOKEN] >= 2  # the second exchange used the rotated file
+
+
+def test_non_admin_service_principal_gets_permission_denied(emulator_factory: Any) -> None:
+    run = emulator_factory()
+    run.admin.add_principal("reader-sp", "reader-secret", admin=False)
+    cfg = Config(
+        host=run.base_url,
+        account_id=run.account_id,
+        client_id="reader-sp",
+        client_secret="reader-secret",
+        auth_type="oauth-m2m",
+    )
+    with pytest.raises(PermissionDenied):
+        list(
+            AccountClient(
+                config=cfg
+            ).network_connectivity.list_network_connectivity_configurations()
+        )
+
+
+def test_wrong_secret_fails_at_first_call(emulator_factory: Any) -> None:
+    run = emulator_factory()
+    cfg = Config(
+        host=run.base_url,
+        account_id=run.account_id,
+        client_id=run.client_id,
+        client_secret="wrong",
+        auth_type="oauth-m2m",
+    )
+    client = AccountClient(config=cfg)
+    with pytest.raises(ValueError, match="invalid_client"):
+        list(client.network_connectivity.list_network_connectivity_configurations())
+    counts = run.admin.request_counts()
+    assert counts[TOKEN] == 1
+    assert LIST not in counts  # the API was never called without a token
