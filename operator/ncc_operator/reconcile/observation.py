@@ -1,0 +1,73 @@
+"""What an adapter tells the engine: observations and the results of create, update and delete.
+
+Modelled on Crossplane's ``ExternalObservation``: ``observe`` reads and never writes, and returns
+one frozen record the engine decides on. Adapters fill these in; only the engine turns them into
+status, events and requeues.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """The Ready condition an observation implies.
+
+    ``warning`` marks states a person must act on (Rejected, Disconnected, …): the transition into
+    them is a Warning event. ``transitional`` states (Creating, AwaitingApproval) make the engine
+    poll faster until they settle.
+    """
+
+    ready: bool
+    reason: str
+    message: str = ""
+    warning: bool = False
+    transitional: bool = False
+
+
+@dataclass(frozen=True)
+class Observation:
+    """The external object as seen now.
+
+    - ``exists``: the object is there and usable (a deactivated rule does not exist).
+    - ``external_id``: its Databricks id; ``adopted`` when it was found by natural key rather
+      than by the id recorded in status — the engine then records the id before anything else.
+    - ``up_to_date``: the spec's mutable fields match; when False, ``update`` is called, unless
+      ``update_waiting`` says why it cannot be applied yet (e.g. S3 ``enabled`` waits for
+      ESTABLISHED) — then the engine reports that instead of failing.
+    - ``drift``: an out-of-band change worth an event (e.g. "deactivated outside the operator").
+    """
+
+    exists: bool
+    external_id: str | None = None
+    adopted: bool = False
+    up_to_date: bool = True
+    update_waiting: str | None = None
+    readiness: Readiness | None = None
+    at_provider: Mapping[str, Any] = field(default_factory=dict)
+    drift: str | None = None
+
+
+@dataclass(frozen=True)
+class Creation:
+    external_id: str
+    at_provider: Mapping[str, Any] = field(default_factory=dict)
+    readiness: Readiness | None = None
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class Update:
+    message: str
+
+
+@dataclass(frozen=True)
+class Deletion:
+    """``done`` when gone (or deactivated); otherwise ``blocked`` says why, and the remedy."""
+
+    done: bool
+    blocked: str | None = None
+    message: str = ""

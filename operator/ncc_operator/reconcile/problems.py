@@ -1,0 +1,74 @@
+"""The reasons a reconcile cannot proceed, classified once (DESIGN §3 "Errors are classified once").
+
+Adapters raise these (translating Databricks and Kubernetes errors at their boundary); the engine
+turns each into a Synced=False condition with the problem's reason and message, an event, and a
+retry delay. ``terminal`` problems wait for the spec to change instead of retrying.
+"""
+
+# Problems are named for what they are (Conflict, InvalidSpec), not with an Error suffix.
+# ruff: noqa: N818
+
+from __future__ import annotations
+
+
+class Problem(Exception):
+    """Base class: ``reason`` is the CamelCase Synced reason; the message says what to do."""
+
+    reason = "ReconcileError"
+    retry_after: float | None = 30.0
+    terminal = False
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if retry_after is not None:
+            self.retry_after = retry_after
+
+
+class ReferenceNotReady(Problem):
+    """A referenced DatabricksAccount / NetworkConnectivityConfig is missing or not Ready yet."""
+
+    reason = "ReferenceNotReady"
+    retry_after = 15.0
+
+
+class Conflict(Problem):
+    """Another resource already owns the same Databricks object (or workspace)."""
+
+    reason = "Conflict"
+    retry_after = 60.0
+
+
+class NotAllowed(Problem):
+    """A cross-object rule forbids this (namespace not allowed, region mismatch, …)."""
+
+    reason = "NotAllowed"
+    retry_after = 120.0
+
+
+class InvalidSpec(Problem):
+    """Databricks rejected the request as invalid: nothing changes until the spec does."""
+
+    reason = "InvalidSpec"
+    retry_after = None
+    terminal = True
+
+
+class Transient(Problem):
+    """Throttling, outages, timeouts: retry after a backoff (or the server's Retry-After)."""
+
+    reason = "ReconcileError"
+
+
+class AuthFailed(Problem):
+    """Credentials rejected or not permitted: retry slowly; the account shows why."""
+
+    reason = "AuthFailed"
+    retry_after = 300.0
+
+
+class OutcomeUnknown(Problem):
+    """A create may have happened: the next reconcile looks it up by natural key first."""
+
+    reason = "CreateOutcomeUnknown"
+    retry_after = 5.0
