@@ -15,6 +15,39 @@ def main() -> None:
     """Manage Databricks serverless network connectivity from Kubernetes."""
 
 
+@main.command()
+@click.option(
+    "--namespace",
+    "namespaces",
+    multiple=True,
+    help="Watch only this namespace (repeatable). Default: all namespaces.",
+)
+@click.option(
+    "--liveness",
+    default="http://0.0.0.0:8081/healthz",
+    show_default=True,
+    help="Kopf liveness endpoint ('' to disable).",
+)
+@click.option("--verbose", is_flag=True, help="Log every reconcile (Kopf's verbose mode).")
+def run(namespaces: tuple[str, ...], liveness: str, verbose: bool) -> None:
+    """Run the operator (standalone: one replica, no Kopf peering objects needed)."""
+    import asyncio  # noqa: PLC0415
+
+    import kopf  # noqa: PLC0415
+
+    import ncc_operator.handlers  # noqa: F401, PLC0415  (registers the handlers)
+
+    kopf.configure(verbose=verbose)
+    asyncio.run(
+        kopf.operator(
+            standalone=True,
+            clusterwide=not namespaces,
+            namespaces=namespaces,
+            liveness_endpoint=liveness or None,
+        )
+    )
+
+
 def _register() -> None:
     # Imported here rather than at the top so `ncc-operator --help` stays cheap; the emulator and
     # the test environment are independent packages with their own click commands.

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 import pytest
+
 from ncc_operator.reconcile import (
     Creation,
     Deletion,
@@ -68,6 +69,9 @@ class Sink:
 
     def reconciled(self, *, action: str, outcome: str, seconds: float) -> None:
         self.outcomes.append((action, outcome))
+
+    def settled(self, status: Mapping[str, Any], *, released: bool) -> None:
+        raise AssertionError("the engine leaves gauges to the driver")
 
 
 async def run(subject: Subject, client: FakeClient, sink: Sink | None = None) -> Result:
@@ -323,7 +327,7 @@ async def test_transition_time_moves_only_when_status_flips() -> None:
 @pytest.mark.parametrize(
     ("problem", "ready_reason", "requeue"),
     [
-        pytest.param(ReferenceNotReady("NCC x is not Ready"), "ReferenceNotReady", 15.0, id="ref"),
+        pytest.param(ReferenceNotReady("NCC x is not Ready"), "ReferenceNotReady", 5.0, id="ref"),
         pytest.param(InvalidSpec("bad group id"), "InvalidSpec", None, id="invalid-terminal"),
     ],
 )

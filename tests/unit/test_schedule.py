@@ -5,7 +5,8 @@ from __future__ import annotations
 import random
 
 import pytest
-from ncc_operator.reconcile import Result, Schedule, Transient
+
+from ncc_operator.reconcile import ReferenceNotReady, Result, Schedule, Transient
 
 
 class FakeClock:
@@ -60,3 +61,10 @@ def test_now_makes_an_object_due() -> None:
     plan.plan("uid", Result("observe"))
     plan.now("uid")
     assert plan.due("uid")
+
+
+def test_waiting_on_kubernetes_references_does_not_back_off() -> None:
+    # ReferenceNotReady costs no Databricks call: retry at a flat pace so dependents recover fast.
+    plan = schedule(FakeClock())
+    waiting = Result("error", requeue_after=5.0, problem=ReferenceNotReady("NCC not Ready"))
+    assert [plan.plan("uid", waiting) for _ in range(4)] == [5.0, 5.0, 5.0, 5.0]

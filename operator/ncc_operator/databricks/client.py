@@ -44,7 +44,8 @@ NCCS = f"{_ACCOUNT}/network-connectivity-configs"
 NCC = f"{NCCS}/{{network_connectivity_config_id}}"
 RULES = f"{NCC}/private-endpoint-rules"
 RULE = f"{RULES}/{{private_endpoint_rule_id}}"
-WORKSPACE = f"{_ACCOUNT}/workspaces/{{workspace_id}}"
+WORKSPACES = f"{_ACCOUNT}/workspaces"
+WORKSPACE = f"{WORKSPACES}/{{workspace_id}}"
 
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0, pool=30.0)
 USER_AGENT = "ncc-operator/0.1.0"
@@ -285,6 +286,11 @@ class DatabricksAccountClient:
         return NccPrivateEndpointRule.model_validate(data or {})
 
     # -- workspaces --------------------------------------------------------------------------
+
+    async def list_workspaces(self) -> list[Workspace]:
+        """Every workspace of the account in one call (the response is a bare JSON array)."""
+        data = await self._call("GET", WORKSPACES)
+        return [Workspace.model_validate(item) for item in data or []]
 
     async def get_workspace(self, workspace_id: int) -> Workspace:
         data = await self._call("GET", WORKSPACE, workspace_id=workspace_id)

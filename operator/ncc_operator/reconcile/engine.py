@@ -261,19 +261,26 @@ async def _manage(
     out.observed(seen)
     if not seen.up_to_date and seen.update_waiting:
         out.readiness(seen.readiness)
-        out.synced(seen.update_waiting)
+        _synced_unless(seen, out, seen.update_waiting)
         out.fast()
         return out.result("observe")
     if not seen.up_to_date:
         update = await client.update(seen)
         out.event(EventReason.UPDATED, update.message)
         out.readiness(seen.readiness)
-        out.synced()
+        _synced_unless(seen, out)
         out.fast()
         return out.result("update")
     out.readiness(seen.readiness)
-    out.synced()
+    _synced_unless(seen, out)
     return out.result("observe")
+
+
+def _synced_unless(seen: Observation, out: _Outcome, message: str = "") -> None:
+    if seen.unsynced is not None:
+        out.not_synced(*seen.unsynced)
+    else:
+        out.synced(message)
 
 
 def _problem(subject: Subject, out: _Outcome, problem: Problem) -> Result:

@@ -7,8 +7,9 @@ The sink is a protocol: the Kopf wiring posts events and records metrics; tests 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class EventReason(StrEnum):
@@ -53,3 +54,7 @@ class Sink(Protocol):
     def event(self, *, warning: bool, reason: EventReason, message: str) -> None: ...
 
     def reconciled(self, *, action: str, outcome: str, seconds: float) -> None: ...
+
+    def settled(self, status: Mapping[str, Any], *, released: bool) -> None:
+        """The object's whole status after this pass (for gauges); ``released`` when deleted."""
+        ...

@@ -39,6 +39,9 @@ class Observation:
       ``update_waiting`` says why it cannot be applied yet (e.g. S3 ``enabled`` waits for
       ESTABLISHED) — then the engine reports that instead of failing.
     - ``drift``: an out-of-band change worth an event (e.g. "deactivated outside the operator").
+    - ``unsynced``: part of the spec cannot be made true although nothing failed (a workspace
+      claimed by another NCC, one removed from the list that Databricks cannot detach): Synced
+      becomes False with this reason and message, everything else is reported as usual.
     """
 
     exists: bool
@@ -49,6 +52,7 @@ class Observation:
     readiness: Readiness | None = None
     at_provider: Mapping[str, Any] = field(default_factory=dict)
     drift: str | None = None
+    unsynced: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)

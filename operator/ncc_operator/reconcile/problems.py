@@ -17,6 +17,9 @@ class Problem(Exception):
     reason = "ReconcileError"
     retry_after: float | None = 30.0
     terminal = False
+    backoff = True
+    """Whether repeated occurrences back off exponentially (calls to Databricks failed) or
+    retry at a flat pace (waiting on Kubernetes objects costs nothing at Databricks)."""
 
     def __init__(self, message: str, *, retry_after: float | None = None) -> None:
         super().__init__(message)
@@ -29,7 +32,8 @@ class ReferenceNotReady(Problem):
     """A referenced DatabricksAccount / NetworkConnectivityConfig is missing or not Ready yet."""
 
     reason = "ReferenceNotReady"
-    retry_after = 15.0
+    retry_after = 5.0
+    backoff = False
 
 
 class Conflict(Problem):

@@ -55,10 +55,15 @@ class Schedule:
     def forget(self, uid: str) -> None:
         self._entries.pop(uid, None)
 
-    def plan(self, uid: str, result: Result) -> float:
-        """Record when ``uid`` is due after ``result``; return the delay chosen."""
+    def plan(self, uid: str, result: Result, *, resync_seconds: float | None = None) -> float:
+        """Record when ``uid`` is due after ``result``; return the delay chosen.
+
+        ``resync_seconds`` overrides the steady-state interval for this object's kind.
+        """
         failures = 0
-        if result.problem is not None:
+        if result.problem is not None and not result.problem.backoff:
+            delay = result.requeue_after or 30.0
+        elif result.problem is not None:
             previous = self._entries.get(uid)
             failures = (previous.failures if previous else 0) + 1
             base = result.requeue_after or 30.0
@@ -67,7 +72,8 @@ class Schedule:
         elif result.requeue_after is not None:
             delay = result.requeue_after
         else:
-            delay = self.resync_seconds * (1 + self._rng.uniform(-self._jitter, self._jitter))
+            resync = resync_seconds or self.resync_seconds
+            delay = resync * (1 + self._rng.uniform(-self._jitter, self._jitter))
         self._entries[uid] = _Entry(due=self._clock() + delay, failures=failures)
         return delay
 

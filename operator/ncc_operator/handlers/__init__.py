@@ -1,0 +1,9 @@
+"""Kopf wiring only: importing this package registers every handler.
+
+One module per kind plus start-up and indexes; each handler parses nothing and decides nothing —
+it picks the adapter and the cause and calls the shared driver (DESIGN §4).
+"""
+
+from . import account, indexes, ncc, rule, startup
+
+__all__ = ["account", "indexes", "ncc", "rule", "startup"]

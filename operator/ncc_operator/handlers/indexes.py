@@ -1,0 +1,47 @@
+"""Kopf indexes: the in-memory World of accounts, NCCs, rules and namespace labels.
+
+Kopf fills every index before any resource handler runs, so conflict decisions after a restart
+see all objects at once (no flip-flop while the cache warms up).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import kopf
+
+from ncc_operator.models import ACCOUNT_PLURAL, GROUP, NCC_PLURAL, RULE_PLURAL, VERSION
+from ncc_operator.resources.world import Ref, account_entry, ncc_entry, rule_entry
+
+logger = logging.getLogger(__name__)
+
+
+def _indexed(build: Callable[[Mapping[str, Any]], Any], body: kopf.Body) -> dict[Ref, Any]:
+    meta = body.get("metadata", {})
+    try:
+        return {Ref(meta.get("namespace", ""), meta.get("name", "")): build(body)}
+    except ValueError as error:  # an object the CRD admitted but the model rejects
+        logger.warning("not indexing %s/%s: %s", meta.get("namespace"), meta.get("name"), error)
+        return {}
+
+
+@kopf.index(GROUP, VERSION, ACCOUNT_PLURAL)
+def dbx_accounts(body: kopf.Body, **_: Any) -> dict[Ref, Any]:
+    return _indexed(account_entry, body)
+
+
+@kopf.index(GROUP, VERSION, NCC_PLURAL)
+def dbx_nccs(body: kopf.Body, **_: Any) -> dict[Ref, Any]:
+    return _indexed(ncc_entry, body)
+
+
+@kopf.index(GROUP, VERSION, RULE_PLURAL)
+def dbx_rules(body: kopf.Body, **_: Any) -> dict[Ref, Any]:
+    return _indexed(rule_entry, body)
+
+
+@kopf.index("", "v1", "namespaces")
+def namespace_labels(name: str, labels: kopf.Labels, **_: Any) -> dict[str, dict[str, str]]:
+    return {name: dict(labels)}

@@ -1,0 +1,92 @@
+"""Kopf glue shared by every kind: lock, schedule, run the engine, apply the result.
+
+This is the one place a :class:`~.engine.Result` becomes Kopf behaviour: the status patch goes
+into Kopf's ``patch``, a pending deletion becomes ``kopf.TemporaryError`` (so the finalizer stays
+and Kopf retries at the planned time), and nothing else ever raises to Kopf — timers in
+particular never raise ``PermanentError``, so Kopf never gives up on an object. Handlers are
+thin: they pick the adapter and the cause and call :meth:`Driver.run`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Any, Protocol
+
+import kopf
+
+from .engine import ExternalClient, Subject, reconcile
+from .events import Sink
+from .schedule import Locks, Schedule
+
+
+class Cause(StrEnum):
+    CHANGE = "change"
+    """Spec or annotation changed, object created, or operator resumed: run now."""
+    REQUESTED = "requested"
+    """reconcile-requested-at changed: run now and let adapters retry terminal states."""
+    TICK = "tick"
+    """Timer tick: run only if the schedule says the object is due."""
+    DELETE = "delete"
+    """Object is being deleted: run now; keep the finalizer until released."""
+
+
+class Adapter(Protocol):
+    """Per-kind glue: how to read a body into a Subject and how to connect its client."""
+
+    kind: str
+    resync_seconds: float | None
+    """Steady-state interval for this kind (None: the schedule's default)."""
+
+    def subject(self, body: Mapping[str, Any], *, forced: bool) -> Subject: ...
+
+    async def connect(
+        self, body: Mapping[str, Any], context: Any, *, forced: bool
+    ) -> ExternalClient: ...
+
+    def sink(self, body: kopf.Body) -> Sink: ...
+
+
+class Driver:
+    def __init__(self, schedule: Schedule | None = None) -> None:
+        self.schedule = schedule or Schedule()
+        self.locks = Locks()
+
+    async def run(
+        self,
+        adapter: Adapter,
+        body: kopf.Body,
+        patch: kopf.Patch,
+        context: Any,
+        cause: Cause,
+    ) -> None:
+        uid = str(body.get("metadata", {}).get("uid", ""))
+        async with self.locks.of(uid):
+            if cause is Cause.TICK and not self.schedule.due(uid):
+                return
+            forced = cause is Cause.REQUESTED
+            subject = adapter.subject(body, forced=forced)
+
+            async def connect() -> ExternalClient:
+                return await adapter.connect(body, context, forced=forced)
+
+            sink = adapter.sink(body)
+            result = await reconcile(subject, connect, sink)
+            if result.status_patch:
+                patch.setdefault("status", {}).update(result.status_patch)
+            sink.settled({**subject.status, **(result.status_patch or {})}, released=result.release)
+            if result.release:
+                self.schedule.forget(uid)
+                self.locks.forget(uid)
+                return
+            delay = self.schedule.plan(uid, result, resync_seconds=adapter.resync_seconds)
+        if cause is Cause.DELETE:
+            # Keeps the finalizer; Kopf calls the delete handler again after the delay.
+            raise kopf.TemporaryError(_deletion_message(result.status_patch), delay=delay)
+
+
+def _deletion_message(patch: Mapping[str, Any] | None) -> str:
+    for condition in (patch or {}).get("conditions", []):
+        if condition.get("type") == "Synced" and condition.get("status") == "False":
+            return str(condition.get("message", "deletion is waiting"))
+    return "deletion is waiting"

@@ -1,0 +1,225 @@
+"""DatabricksAccount: one pooled API client per account, rebuilt when its credentials change.
+
+The pool is shared state: NCC and rule adapters borrow the client of their account, and only
+the account's own reconcile re-reads its Secret (each resync), so rotating credentials in the
+Secret takes effect without a restart and without every rule reading Secrets. Ready=True means a
+real credential exchange and one read call (the workspace list, which also warms the shared
+cache) succeeded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from ncc_operator.databricks import Credentials as DbxCredentials
+from ncc_operator.databricks import (
+    CredentialsError,
+    DatabricksAccountClient,
+    DatabricksError,
+    RateLimit,
+    RequestHook,
+)
+from ncc_operator.models import AuthMethod, DatabricksAccountResource
+from ncc_operator.reconcile import (
+    AuthFailed,
+    Creation,
+    Deletion,
+    Observation,
+    Readiness,
+    ReferenceNotReady,
+    Update,
+)
+
+from .cache import Observations
+from .errors import problem_from
+from .world import AccountEntry
+
+logger = logging.getLogger(__name__)
+
+OLD_CLIENT_GRACE_SECONDS = 120.0
+"""A replaced client stays open this long so requests already in flight can finish."""
+
+
+class SecretMissing(Exception):  # noqa: N818  (a condition, not a programming error)
+    """The Secret or one of its keys does not exist."""
+
+
+class SecretReader(Protocol):
+    async def read(self, namespace: str, name: str) -> Mapping[str, str]:
+        """The decoded ``data`` of a Secret; raises :class:`SecretMissing`."""
+        ...
+
+
+@dataclass(frozen=True)
+class PoolOptions:
+    hook: RequestHook | None = None
+    azure_login_endpoint: str | None = None
+
+
+@dataclass
+class _Pooled:
+    client: DatabricksAccountClient
+    fingerprint: str
+
+
+class AccountPool:
+    """Clients by account (``namespace/name``), with the fingerprint of their inputs."""
+
+    def __init__(self, secrets: SecretReader, options: PoolOptions | None = None) -> None:
+        self._secrets = secrets
+        self._options = options or PoolOptions()
+        self._clients: dict[str, _Pooled] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    async def client(
+        self, entry: AccountEntry, *, refresh: bool = False
+    ) -> DatabricksAccountClient:
+        """The account's client; with ``refresh`` re-read the Secret and rebuild if it changed."""
+        key = str(entry.ref)
+        async with self._locks.setdefault(key, asyncio.Lock()):
+            pooled = self._clients.get(key)
+            if pooled is not None and not refresh:
+                return pooled.client
+            credentials = await self._credentials(entry.resource)
+            fingerprint = _fingerprint(entry.resource, credentials)
+            if pooled is not None and pooled.fingerprint == fingerprint:
+                return pooled.client
+            client = await self._connect(entry.resource, credentials)
+            self._clients[key] = _Pooled(client, fingerprint)
+            if pooled is not None:
+                logger.info("credentials of account %s changed: new client", key)
+                _close_later(pooled.client)
+            return client
+
+    async def forget(self, key: str) -> None:
+        pooled = self._clients.pop(key, None)
+        if pooled is not None:
+            await pooled.client.aclose()
+
+    async def close(self) -> None:
+        for key in list(self._clients):
+            await self.forget(key)
+
+    async def _credentials(self, account: DatabricksAccountResource) -> DbxCredentials:
+        auth = account.spec.auth
+        method = auth.method
+        try:
+            if method is AuthMethod.WORKLOAD_IDENTITY and auth.workload_identity is not None:
+                wi = auth.workload_identity
+                return DbxCredentials.file_oidc(wi.client_id, wi.token_path)
+            data = await self._secrets.read(account.namespace, auth.secret_name or "")
+            if method is AuthMethod.OAUTH_M2M and auth.oauth_m2m is not None:
+                ref = auth.oauth_m2m.secret_ref
+                return DbxCredentials.oauth_m2m(
+                    _key(data, ref.name, ref.client_id_key),
+                    _key(data, ref.name, ref.client_secret_key),
+                )
+            if method is AuthMethod.AZURE_CLIENT_SECRET and auth.azure_client_secret is not None:
+                az = auth.azure_client_secret
+                return DbxCredentials.azure_client_secret_auth(
+                    az.tenant_id,
+                    _key(data, az.secret_ref.name, az.secret_ref.client_id_key),
+                    _key(data, az.secret_ref.name, az.secret_ref.client_secret_key),
+                )
+            assert auth.token is not None
+            return DbxCredentials.pat(
+                _key(data, auth.token.secret_ref.name, auth.token.secret_ref.key)
+            )
+        except SecretMissing as missing:
+            raise ReferenceNotReady(
+                f"{missing} in namespace {account.namespace}: create it (kubectl create secret "
+                "generic ...) with the keys named in spec.auth."
+            ) from None
+
+    async def _connect(
+        self, account: DatabricksAccountResource, credentials: DbxCredentials
+    ) -> DatabricksAccountClient:
+        spec = account.spec
+        try:
+            return await DatabricksAccountClient.connect(
+                host=spec.effective_host,
+                account_id=spec.account_id,
+                credentials=credentials,
+                cloud=spec.cloud.value,
+                azure_login_endpoint=self._options.azure_login_endpoint,
+                hook=self._options.hook,
+                rate_limit=RateLimit(
+                    requests_per_second=spec.rate_limit.requests_per_second,
+                    burst=spec.rate_limit.burst,
+                    max_concurrency=spec.rate_limit.max_concurrency,
+                ),
+            )
+        except CredentialsError as error:
+            raise AuthFailed(
+                f"Cannot obtain Databricks credentials ({credentials.auth_type}): {error}"
+            ) from None
+
+
+class AccountClient:
+    """The account "adapter": verifies credentials; nothing to create or delete at Databricks."""
+
+    def __init__(self, entry: AccountEntry, pool: AccountPool, observations: Observations) -> None:
+        self._entry = entry
+        self._pool = pool
+        self._observations = observations
+
+    async def observe(self) -> Observation:
+        spec = self._entry.resource.spec
+        client = await self._pool.client(self._entry, refresh=True)
+        try:
+            workspaces = await client.list_workspaces()
+        except DatabricksError as error:
+            raise problem_from(error, doing="verifying the account credentials") from None
+        method = self._entry.resource.spec.auth.method
+        return Observation(
+            exists=True,
+            readiness=Readiness(
+                True,
+                "Available",
+                f"Authenticated to {spec.effective_host} with {method}; "
+                f"{len(workspaces)} workspace(s) visible.",
+            ),
+            at_provider={"host": spec.effective_host, "authType": str(method)},
+        )
+
+    async def create(self) -> Creation:  # pragma: no cover - observe always reports it exists
+        raise NotImplementedError
+
+    async def update(self, seen: Observation) -> Update:  # pragma: no cover - always up to date
+        raise NotImplementedError
+
+    async def delete(self, seen: Observation) -> Deletion:
+        await self._pool.forget(str(self._entry.ref))
+        return Deletion(done=True, message="Forgot the account's client.")
+
+
+def _key(data: Mapping[str, str], secret: str, key: str) -> str:
+    value = data.get(key)
+    if not value:
+        raise SecretMissing(f"Secret {secret} has no key {key!r}")
+    return value
+
+
+def _fingerprint(account: DatabricksAccountResource, credentials: DbxCredentials) -> str:
+    spec = json.dumps(account.spec.to_k8s(), sort_keys=True)
+    secret = "\0".join(credentials.secret_values())
+    return hashlib.sha256(f"{spec}\0{credentials.auth_type}\0{secret}".encode()).hexdigest()
+
+
+def _close_later(client: DatabricksAccountClient) -> None:
+    async def close() -> None:
+        await asyncio.sleep(OLD_CLIENT_GRACE_SECONDS)
+        await client.aclose()
+
+    task = asyncio.get_running_loop().create_task(close())
+    _BACKGROUND.add(task)
+    task.add_done_callback(_BACKGROUND.discard)
+
+
+_BACKGROUND: set[asyncio.Task[None]] = set()

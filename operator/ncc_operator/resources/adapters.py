@@ -1,0 +1,153 @@
+"""The three kinds as the driver sees them: body → Subject, body → connected client, and a sink.
+
+Each adapter parses the Kopf body with the kind's model, reads the shared policies
+(``deletionPolicy``, ``managementPolicy``, the paused annotation) the same way for every kind,
+and connects the per-kind client from ``accounts``, ``ncc`` or ``rule``. The sink posts
+Kubernetes events and records metrics for that object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import kopf
+
+from ncc_operator import metrics
+from ncc_operator.models import (
+    DeletionPolicy,
+    ManagementPolicy,
+    NetworkConnectivityConfigResource,
+    PrivateEndpointRuleResource,
+)
+from ncc_operator.reconcile import EventReason, ExternalClient, Subject
+
+from .accounts import AccountClient
+from .ncc import connect_ncc
+from .rule import connect_rule
+from .runtime import Runtime
+from .world import account_entry, ncc_entry, rule_entry
+
+
+@dataclass(frozen=True)
+class KopfSink:
+    """Events through Kopf's poster; metrics through prometheus-client."""
+
+    kind: str
+    body: kopf.Body
+
+    def event(self, *, warning: bool, reason: EventReason, message: str) -> None:
+        kopf.event(
+            self.body, type="Warning" if warning else "Normal", reason=str(reason), message=message
+        )
+
+    def reconciled(self, *, action: str, outcome: str, seconds: float) -> None:
+        metrics.record_reconcile(self.kind, action, outcome, seconds)
+
+    def settled(self, status: Mapping[str, Any], *, released: bool) -> None:
+        meta = self.body.get("metadata", {})
+        namespace, name = str(meta.get("namespace")), str(meta.get("name"))
+        if released:
+            metrics.forget(self.kind, namespace, name)
+            return
+        conditions = {c.get("type"): c.get("status") for c in status.get("conditions", [])}
+        metrics.record_conditions(
+            self.kind,
+            namespace,
+            name,
+            ready=conditions.get("Ready") == "True",
+            synced=conditions.get("Synced") == "True",
+        )
+        if self.kind == PrivateEndpointRuleResource.KIND:
+            state = status.get("atProvider", {}).get("connectionState")
+            metrics.record_rule_state(namespace, name, state)
+
+
+def _subject(
+    kind: str,
+    body: Mapping[str, Any],
+    *,
+    forced: bool,
+    deletion: DeletionPolicy | None = None,
+    management: ManagementPolicy | None = None,
+) -> Subject:
+    meta = body.get("metadata", {})
+    paused = str(meta.get("annotations", {}).get("ncc-operator.io/paused", "")).lower() == "true"
+    return Subject(
+        kind=kind,
+        name=f"{meta.get('namespace')}/{meta.get('name')}",
+        generation=int(meta.get("generation") or 0),
+        status=dict(body.get("status") or {}),
+        deleting=bool(meta.get("deletionTimestamp")),
+        paused=paused,
+        observe_only=management is ManagementPolicy.OBSERVE_ONLY,
+        orphan_on_delete=deletion is DeletionPolicy.ORPHAN,
+        forced=forced,
+    )
+
+
+class AccountAdapter:
+    kind = "DatabricksAccount"
+
+    def __init__(self, resync_seconds: float | None = None) -> None:
+        self.resync_seconds = resync_seconds
+
+    def subject(self, body: Mapping[str, Any], *, forced: bool) -> Subject:
+        # Accounts own nothing at Databricks: deleting one only forgets its client.
+        return _subject(self.kind, body, forced=forced)
+
+    async def connect(
+        self, body: Mapping[str, Any], context: Any, *, forced: bool
+    ) -> ExternalClient:
+        runtime: Runtime = context
+        return AccountClient(account_entry(body), runtime.pool, runtime.observations)
+
+    def sink(self, body: kopf.Body) -> KopfSink:
+        return KopfSink(self.kind, body)
+
+
+class NccAdapter:
+    kind = NetworkConnectivityConfigResource.KIND
+    resync_seconds: float | None = None
+
+    def subject(self, body: Mapping[str, Any], *, forced: bool) -> Subject:
+        spec = NetworkConnectivityConfigResource.from_body(body).spec
+        return _subject(
+            self.kind,
+            body,
+            forced=forced,
+            deletion=spec.deletion_policy,
+            management=spec.management_policy,
+        )
+
+    async def connect(
+        self, body: Mapping[str, Any], context: Any, *, forced: bool
+    ) -> ExternalClient:
+        return await connect_ncc(ncc_entry(body), context)
+
+    def sink(self, body: kopf.Body) -> KopfSink:
+        return KopfSink(self.kind, body)
+
+
+class RuleAdapter:
+    kind = PrivateEndpointRuleResource.KIND
+    resync_seconds: float | None = None
+
+    def subject(self, body: Mapping[str, Any], *, forced: bool) -> Subject:
+        spec = PrivateEndpointRuleResource.from_body(body).spec
+        return _subject(
+            self.kind,
+            body,
+            forced=forced,
+            deletion=spec.deletion_policy,
+            management=spec.management_policy,
+        )
+
+    async def connect(
+        self, body: Mapping[str, Any], context: Any, *, forced: bool
+    ) -> ExternalClient:
+        return await connect_rule(rule_entry(body), context, forced=forced)
+
+    def sink(self, body: kopf.Body) -> KopfSink:
+        return KopfSink(self.kind, body)

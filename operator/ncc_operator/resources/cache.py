@@ -1,0 +1,146 @@
+"""Shared observations: one GET of an NCC feeds the NCC and every one of its rules.
+
+This is what makes observing cost O(NCCs) rather than O(rules) (DESIGN §3): a rule's status comes
+from ``egress_config.target_rules`` of its NCC's latest snapshot. Refreshes are single-flight —
+many rules asking at once cause one request — and a snapshot younger than the caller's
+``max_age`` is served from memory. The workspace list of each account is shared the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from ncc_operator.databricks import (
+    DatabricksAccountClient,
+    NccPrivateEndpointRule,
+    NetworkConnectivityConfiguration,
+    NotFound,
+    Workspace,
+)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class _Snap(Generic[T]):
+    value: T
+    taken: float
+
+
+class _SingleFlight(Generic[T]):
+    """Keyed memo with a maximum age; concurrent misses share one fetch."""
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self._clock = clock
+        self._snaps: dict[str, _Snap[T]] = {}
+        self._inflight: dict[str, asyncio.Future[T]] = {}
+
+    async def get(self, key: str, max_age: float, fetch: Callable[[], Awaitable[T]]) -> T:
+        snap = self._snaps.get(key)
+        if snap is not None and self._clock() - snap.taken <= max_age:
+            return snap.value
+        pending = self._inflight.get(key)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._inflight[key] = future
+        try:
+            value = await fetch()
+        except BaseException as error:
+            future.set_exception(error)
+            future.exception()  # mark retrieved: waiters re-raise it, nobody logs it twice
+            raise
+        finally:
+            self._inflight.pop(key, None)
+        self.put(key, value)
+        future.set_result(value)
+        return value
+
+    def put(self, key: str, value: T) -> None:
+        self._snaps[key] = _Snap(value, self._clock())
+
+    def peek(self, key: str) -> T | None:
+        snap = self._snaps.get(key)
+        return snap.value if snap is not None else None
+
+    def forget(self, key: str) -> None:
+        self._snaps.pop(key, None)
+
+
+class Observations:
+    """NCC snapshots (``None`` = 404) and per-account workspace lists."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._nccs: _SingleFlight[NetworkConnectivityConfiguration | None] = _SingleFlight(clock)
+        self._workspaces: _SingleFlight[dict[int, Workspace]] = _SingleFlight(clock)
+
+    async def ncc(
+        self, client: DatabricksAccountClient, ncc_id: str, *, max_age: float
+    ) -> NetworkConnectivityConfiguration | None:
+        async def fetch() -> NetworkConnectivityConfiguration | None:
+            try:
+                return await client.get_network_connectivity_configuration(ncc_id)
+            except NotFound:
+                return None
+
+        return await self._nccs.get(ncc_id, max_age, fetch)
+
+    def put_ncc(self, ncc: NetworkConnectivityConfiguration) -> None:
+        if ncc.network_connectivity_config_id:
+            self._nccs.put(ncc.network_connectivity_config_id, ncc)
+
+    def forget_ncc(self, ncc_id: str) -> None:
+        self._nccs.forget(ncc_id)
+
+    def note_rule(self, rule: NccPrivateEndpointRule) -> None:
+        """Fold a rule we just created/changed into its NCC's snapshot.
+
+        Without this, a snapshot taken before the create would make the new rule look missing
+        (and be "recreated") until the next refresh.
+        """
+        ncc_id = rule.network_connectivity_config_id
+        ncc = self._nccs.peek(ncc_id) if ncc_id else None
+        if ncc is None or ncc_id is None:
+            return
+        self._nccs.put(ncc_id, with_rule(ncc, rule))
+
+    async def workspaces(
+        self, client: DatabricksAccountClient, account_key: str, *, max_age: float
+    ) -> dict[int, Workspace]:
+        async def fetch() -> dict[int, Workspace]:
+            listed = await client.list_workspaces()
+            return {w.workspace_id: w for w in listed if w.workspace_id is not None}
+
+        return await self._workspaces.get(account_key, max_age, fetch)
+
+    def forget_workspaces(self, account_key: str) -> None:
+        self._workspaces.forget(account_key)
+
+
+def with_rule(
+    ncc: NetworkConnectivityConfiguration, rule: NccPrivateEndpointRule
+) -> NetworkConnectivityConfiguration:
+    """``ncc`` with ``rule`` inserted into (or replaced in) its embedded target rules."""
+    data = ncc.model_dump(exclude_none=True)
+    targets = data.setdefault("egress_config", {}).setdefault("target_rules", {})
+    key = "azure_private_endpoint_rules" if rule.resource_id else "aws_private_endpoint_rules"
+    embedded = [r for r in targets.get(key, []) if r.get("rule_id") != rule.rule_id]
+    embedded.append(rule.model_dump(exclude_none=True))
+    targets[key] = embedded
+    return NetworkConnectivityConfiguration.model_validate(data)
+
+
+def embedded_rules(ncc: NetworkConnectivityConfiguration) -> list[NccPrivateEndpointRule]:
+    """Every rule embedded in the NCC, Azure and AWS alike, as the full rule model."""
+    targets = ncc.egress_config.target_rules if ncc.egress_config else None
+    if targets is None:
+        return []
+    found = [
+        *(targets.azure_private_endpoint_rules or []),
+        *(targets.aws_private_endpoint_rules or []),
+    ]
+    return [NccPrivateEndpointRule.model_validate(r.model_dump(exclude_none=True)) for r in found]

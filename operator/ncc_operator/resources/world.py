@@ -1,0 +1,134 @@
+"""What adapters know of other Kubernetes objects: a read-only, in-memory view.
+
+The Kopf wiring keeps indexes of accounts, NCCs, rules and namespaces (fed by watches, so
+looking a reference up costs no API call); adapters see them through :class:`World`. The entry
+builders here turn a raw object body into the small frozen record an index stores.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from ncc_operator.models import (
+    DatabricksAccountResource,
+    NetworkConnectivityConfigResource,
+    PrivateEndpointRuleResource,
+)
+
+
+@dataclass(frozen=True, order=True)
+class Ref:
+    namespace: str
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """An indexed object: identity, arrival order (for "the later one conflicts"), status."""
+
+    ref: Ref
+    uid: str
+    created: str
+    id: str | None
+    ready: bool
+    ready_message: str
+    deleting: bool
+
+    @property
+    def order(self) -> tuple[str, str, str]:
+        # creationTimestamp has second precision: the name breaks ties deterministically.
+        return (self.created, self.ref.namespace, self.ref.name)
+
+
+@dataclass(frozen=True)
+class AccountEntry(Entry):
+    resource: DatabricksAccountResource
+
+
+@dataclass(frozen=True)
+class NccEntry(Entry):
+    resource: NetworkConnectivityConfigResource
+
+
+@dataclass(frozen=True)
+class RuleEntry(Entry):
+    resource: PrivateEndpointRuleResource
+    ncc: Ref
+
+
+class World(Protocol):
+    def account(self, ref: Ref) -> AccountEntry | None: ...
+
+    def ncc(self, ref: Ref) -> NccEntry | None: ...
+
+    def nccs(self) -> Iterable[NccEntry]: ...
+
+    def rules(self) -> Iterable[RuleEntry]: ...
+
+    def namespace_labels(self, name: str) -> Mapping[str, str] | None: ...
+
+
+def _entry_fields(body: Mapping[str, Any], status: Any) -> dict[str, Any]:
+    meta = body.get("metadata", {})
+    ready = status.condition("Ready")
+    return {
+        "ref": Ref(meta.get("namespace", ""), meta.get("name", "")),
+        "uid": meta.get("uid", ""),
+        "created": str(meta.get("creationTimestamp", "")),
+        "id": status.id,
+        "ready": ready is not None and ready.status == "True",
+        "ready_message": ready.message if ready is not None else "",
+        "deleting": bool(meta.get("deletionTimestamp")),
+    }
+
+
+def account_entry(body: Mapping[str, Any]) -> AccountEntry:
+    resource = DatabricksAccountResource.from_body(body)
+    return AccountEntry(resource=resource, **_entry_fields(body, resource.status))
+
+
+def ncc_entry(body: Mapping[str, Any]) -> NccEntry:
+    resource = NetworkConnectivityConfigResource.from_body(body)
+    return NccEntry(resource=resource, **_entry_fields(body, resource.status))
+
+
+def rule_entry(body: Mapping[str, Any]) -> RuleEntry:
+    resource = PrivateEndpointRuleResource.from_body(body)
+    ncc = Ref(resource.ncc_namespace, resource.spec.ncc_ref.name)
+    return RuleEntry(resource=resource, ncc=ncc, **_entry_fields(body, resource.status))
+
+
+class IndexedWorld:
+    """:class:`World` over Kopf indexes (``Mapping[key, Collection[entry]]``)."""
+
+    def __init__(
+        self,
+        accounts: Mapping[Ref, Iterable[AccountEntry]],
+        nccs: Mapping[Ref, Iterable[NccEntry]],
+        rules: Mapping[Ref, Iterable[RuleEntry]],
+        namespaces: Mapping[str, Iterable[Mapping[str, str]]],
+    ) -> None:
+        self._accounts = accounts
+        self._nccs = nccs
+        self._rules = rules
+        self._namespaces = namespaces
+
+    def account(self, ref: Ref) -> AccountEntry | None:
+        return next(iter(self._accounts.get(ref, ())), None)
+
+    def ncc(self, ref: Ref) -> NccEntry | None:
+        return next(iter(self._nccs.get(ref, ())), None)
+
+    def nccs(self) -> Iterable[NccEntry]:
+        return [e for store in self._nccs.values() for e in store]
+
+    def rules(self) -> Iterable[RuleEntry]:
+        return [e for store in self._rules.values() for e in store]
+
+    def namespace_labels(self, name: str) -> Mapping[str, str] | None:
+        return next(iter(self._namespaces.get(name, ())), None)
