@@ -1,0 +1,5 @@
+"""``python -m ncc_operator`` is the ``ncc-operator`` command."""
+
+from ncc_operator.cli import main
+
+main()

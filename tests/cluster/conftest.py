@@ -1,0 +1,254 @@
+"""Cluster-test harness: real apiserver + our CRDs + the emulator + the operator as a process.
+
+Each test gets a fresh namespace, a fresh emulator, and its own operator process watching only
+that namespace (``ncc-operator run --namespace``), so tests cannot see each other and a test can
+SIGKILL and restart "its" operator. Polling intervals are shrunk through the operator's settings
+environment so that transitions show up within seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ncc_emulator.testing import RunningEmulator
+from ncc_testenv.cluster import Cluster
+
+ROOT = Path(__file__).resolve().parents[2]
+CRDS = ROOT / "crds"
+GROUP = "networking.ncc-operator.io"
+VERSION = "v1alpha1"
+
+FAST_ENV = {
+    "NCC_OPERATOR_RESYNC_SECONDS": "6",
+    "NCC_OPERATOR_FAST_SECONDS": "1",
+    "NCC_OPERATOR_ACCOUNT_RESYNC_SECONDS": "2",
+    "NCC_OPERATOR_TICK_SECONDS": "0.5",
+    "NCC_OPERATOR_METRICS_PORT": "0",
+}
+
+AZURE_STORAGE = (
+    "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/data/providers/"
+    "Microsoft.Storage/storageAccounts/{name}"
+)
+
+
+@pytest.fixture(scope="session")
+def crds(control_plane: Cluster) -> Cluster:
+    """Our CRDs, applied once per session and Established."""
+    control_plane.kubectl("apply", "-f", str(CRDS))
+    control_plane.kubectl(
+        "wait", "--for=condition=Established", "crd", "--all", "--timeout=60s"
+    )
+    return control_plane
+
+
+@dataclass
+class Operator:
+    """One ``ncc-operator run`` process watching one namespace."""
+
+    cluster: Cluster
+    namespace: str
+    log: Path
+    env: dict[str, str] = field(default_factory=dict)
+    process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        assert self.process is None, "already running"
+        handle = self.log.open("ab")
+        self.process = subprocess.Popen(  # noqa: S603 - our own CLI
+            [
+                sys.executable,
+                "-m",
+                "ncc_operator",
+                "run",
+                "--namespace",
+                self.namespace,
+                "--liveness",
+                "",
+            ],
+            env={**self.cluster.env, **FAST_ENV, **self.env},
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            start_new_session=True,
+        )
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, sig)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+        self.process = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def logs(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+@dataclass
+class Env:
+    """Everything a cluster test touches, with small helpers over kubectl."""
+
+    cluster: Cluster
+    namespace: str
+    emulator: RunningEmulator
+    operator: Operator
+
+    def kubectl(self, *args: str, input: str | None = None, check: bool = True) -> str:
+        proc = self.cluster.kubectl("-n", self.namespace, *args, input=input, check=check)
+        return proc.stdout + (proc.stderr if not check else "")
+
+    def apply(self, manifest: str) -> str:
+        return self.kubectl("apply", "-f", "-", input=manifest)
+
+    def get(self, kind: str, name: str) -> dict[str, Any]:
+        out = self.cluster.kubectl(
+            "-n", self.namespace, "get", kind, name, "-o", "json", check=False
+        )
+        return json.loads(out.stdout) if out.returncode == 0 else {}
+
+    def condition(self, kind: str, name: str, type_: str = "Ready") -> dict[str, Any]:
+        for cond in self.get(kind, name).get("status", {}).get("conditions", []):
+            if cond.get("type") == type_:
+                return dict(cond)
+        return {}
+
+    def wait_for(
+        self,
+        kind: str,
+        name: str,
+        predicate: Callable[[dict[str, Any]], bool],
+        *,
+        timeout: float = 45.0,
+        what: str = "condition",
+    ) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        last: dict[str, Any] = {}
+        while time.monotonic() < deadline:
+            last = self.get(kind, name)
+            if predicate(last):
+                return last
+            time.sleep(0.3)
+        raise AssertionError(
+            f"timed out waiting for {what} on {kind}/{name}; last status: "
+            f"{json.dumps(last.get('status'), indent=1)}\noperator log tail:\n"
+            f"{self.operator.logs()[-3000:]}"
+        )
+
+    def wait_reason(
+        self, kind: str, name: str, reason: str, *, type_: str = "Ready", timeout: float = 45.0
+    ) -> dict[str, Any]:
+        def has(obj: dict[str, Any]) -> bool:
+            conds = obj.get("status", {}).get("conditions", [])
+            return any(c.get("type") == type_ and c.get("reason") == reason for c in conds)
+
+        return self.wait_for(kind, name, has, timeout=timeout, what=f"{type_}={reason}")
+
+    def wait_gone(self, kind: str, name: str, *, timeout: float = 45.0) -> None:
+        self.wait_for(kind, name, lambda obj: not obj, timeout=timeout, what="deletion")
+
+    def events(self, name: str | None = None) -> list[dict[str, Any]]:
+        out = json.loads(self.kubectl("get", "events", "-o", "json"))
+        items = out.get("items", [])
+        return [e for e in items if name is None or e["involvedObject"]["name"] == name]
+
+    def event_reasons(self, name: str) -> list[str]:
+        return [e["reason"] for e in self.events(name)]
+
+    # -- manifests ----------------------------------------------------------------------
+
+    def account(self, name: str = "main", *, secret: str | None = None) -> None:
+        emu = self.emulator
+        self.apply(
+            f"""
+apiVersion: v1
+kind: Secret
+metadata: {{name: {name}-creds}}
+stringData: {{client-id: {emu.client_id}, client-secret: {secret or emu.client_secret}}}
+---
+apiVersion: {GROUP}/{VERSION}
+kind: DatabricksAccount
+metadata: {{name: {name}}}
+spec:
+  accountId: {emu.account_id}
+  cloud: {emu.cloud}
+  host: {emu.base_url}
+  auth: {{oauthM2M: {{secretRef: {{name: {name}-creds}}}}}}
+"""
+        )
+
+    def ncc(self, name: str, *, region: str = "eastus2", extra: str = "") -> None:
+        self.apply(
+            f"""
+apiVersion: {GROUP}/{VERSION}
+kind: NetworkConnectivityConfig
+metadata: {{name: {name}}}
+spec:
+  accountRef: {{name: main}}
+  region: {region}
+{extra}"""
+        )
+
+    def azure_rule(self, name: str, *, ncc: str = "prod", storage: str | None = None, extra: str = "") -> None:
+        resource_id = AZURE_STORAGE.format(name=storage or name.replace("-", ""))
+        self.apply(
+            f"""
+apiVersion: {GROUP}/{VERSION}
+kind: PrivateEndpointRule
+metadata: {{name: {name}}}
+spec:
+  nccRef: {{name: {ncc}}}
+  azure: {{resourceId: "{resource_id}", groupId: blob}}
+{extra}"""
+        )
+
+    def rule_id(self, name: str) -> str:
+        return str(self.get("privateendpointrules", name).get("status", {}).get("id", ""))
+
+    def ncc_id(self, name: str) -> str:
+        return str(self.get("networkconnectivityconfigs", name).get("status", {}).get("id", ""))
+
+    def databricks_rules(self, ncc_name: str) -> list[dict[str, Any]]:
+        """The rules of an NCC as the emulator holds them (the cloud-side truth)."""
+        ncc_id = self.ncc_id(ncc_name)
+        state = self.emulator.admin.state()
+        rules = state.get("rules", {})
+        values = rules.values() if isinstance(rules, dict) else rules
+        return [r for r in values if r.get("network_connectivity_config_id") == ncc_id]
+
+
+@pytest.fixture
+def env(
+    crds: Cluster,
+    namespace: str,
+    emulator_factory: Callable[..., RunningEmulator],
+    tmp_path: Path,
+) -> Iterator[Env]:
+    emulator = emulator_factory(
+        cloud="azure", workspaces=[(1111, "eastus2"), (2222, "eastus2"), (3333, "westus")]
+    )
+    operator = Operator(crds, namespace, tmp_path / "operator.log")
+    operator.start()
+    try:
+        yield Env(crds, namespace, emulator, operator)
+    finally:
+        operator.stop()
