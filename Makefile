@@ -2,14 +2,16 @@
 SHELL := /bin/bash
 export UV_PYTHON_DOWNLOADS := never
 UV_VERSION := 0.13.8
-UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
+# Always `python3 -m uv`: on a fresh machine pip installs uv into the interpreter, and a pyenv
+# shim for a `uv` command would not exist until a rehash.
+UV := python3 -m uv
 PY := .venv/bin/python
 
 .PHONY: install tools lint typecheck test test-fast emulator demo clean
 
 install: ## create .venv from uv.lock (installs uv itself if missing)
-	@command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
-	uv sync --frozen
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+	$(UV) sync --frozen
 
 tools: install ## build or reuse kube-apiserver, etcd, kubectl, helm; fetch promtool (cached outside the repo)
 	$(PY) -m ncc_testenv.tools ensure

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
 import pytest
+
 from ncc_emulator.testing import RunningEmulator, start_emulator
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+
 from ncc_operator.databricks import DatabricksAccountClient, RateLimit, RequestEvent, RetryPolicy
 
 ACCOUNT = "acc-123"

@@ -8,6 +8,7 @@ from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
+
 from ncc_emulator.testing import RunningEmulator
 from ncc_operator.databricks import (
     CreatePrivateEndpointRule,

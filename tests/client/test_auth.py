@@ -7,6 +7,7 @@ from typing import Any
 
 import pydantic
 import pytest
+
 from ncc_operator.databricks import AuthType, Credentials, sdk_config_kwargs
 from ncc_operator.databricks.auth import redact
 

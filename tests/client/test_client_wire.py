@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
+
 from ncc_operator.databricks import (
     CreatePrivateEndpointRule,
     DatabricksAccountClient,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from ncc_operator.databricks import errors as e
 
 RI = {"@type": "type.googleapis.com/google.rpc.RequestInfo", "request_id": "req-42"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 import pytest
+
 from ncc_emulator.testing import RunningEmulator
 from ncc_operator.databricks import (
     Cloud,
@@ -23,7 +24,6 @@ from ncc_operator.databricks import (
 from ncc_operator.databricks import (
     NccPrivateEndpointRulePrivateLinkConnectionState as State,
 )
-
 from tests.emulator_fixtures import EmulatorFactory
 
 from .loopback import PLS, connect, storage_rule

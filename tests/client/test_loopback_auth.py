@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 import pytest
+
 from ncc_emulator.testing import RunningEmulator
 from ncc_operator.databricks import (
     Credentials,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+
 from ncc_emulator.testing import RunningEmulator
 from ncc_operator.databricks import OutcomeUnknown, RequestEvent
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+
 from ncc_operator.databricks import AccountLimiter, RateLimit, TokenBucket
 
 from .fakes import FakeClock

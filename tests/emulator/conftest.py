@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from ncc_emulator.testing import RunningEmulator
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from ncc_emulator.testing import RunningEmulator
 
 from .conftest import AZURE_BLOB, Api

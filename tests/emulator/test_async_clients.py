@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+
 from ncc_emulator.testing import RunningEmulator
 
 from .conftest import fetch_token

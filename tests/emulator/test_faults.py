@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from ncc_emulator.faults import parse_duration, parse_latency_spec
 
 from .conftest import Api, assert_error, fetch_token

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from ncc_emulator.testing import RunningEmulator
 
 from .conftest import AZURE_BLOB, Api, assert_error

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from ncc_emulator import lifecycle
 from ncc_emulator.errors import ApiError
 from ncc_emulator.faults import FaultInjector, TokenBucket

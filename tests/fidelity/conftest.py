@@ -21,6 +21,7 @@ from databricks.sdk.environments import (
     Cloud,
     DatabricksEnvironment,
 )
+
 from ncc_emulator.testing import RunningEmulator, TestIssuer
 
 T = TypeVar("T")

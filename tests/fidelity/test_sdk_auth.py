@@ -12,6 +12,7 @@ import pytest
 from databricks.sdk import AccountClient
 from databricks.sdk.core import Config
 from databricks.sdk.errors import PermissionDenied
+
 from ncc_emulator.testing import TestIssuer
 
 from .conftest import K8S_SUBJECT, WIF_CLIENT_ID, AccountClientFactory

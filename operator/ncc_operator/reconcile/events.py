@@ -39,6 +39,7 @@ class EventReason(StrEnum):
     REFERENCE_NOT_READY = "ReferenceNotReady"
     CONFLICT = "Conflict"
     NOT_ALLOWED = "NotAllowed"
+    NAMESPACE_NOT_ALLOWED = "NamespaceNotAllowed"
     INVALID_SPEC = "InvalidSpec"
     AUTH_FAILED = "AuthFailed"
     CREATE_OUTCOME_UNKNOWN = "CreateOutcomeUnknown"

@@ -50,6 +50,12 @@ class NotAllowed(Problem):
     retry_after = 120.0
 
 
+class NamespaceNotAllowed(NotAllowed):
+    """The referenced NCC's ``allowedRuleNamespaces`` does not admit this rule's namespace."""
+
+    reason = "NamespaceNotAllowed"
+
+
 class InvalidSpec(Problem):
     """Databricks rejected the request as invalid: nothing changes until the spec does."""
 

@@ -26,6 +26,7 @@ from ncc_operator.reconcile import (
     Conflict,
     Creation,
     Deletion,
+    NamespaceNotAllowed,
     NotAllowed,
     Observation,
     ReferenceNotReady,
@@ -108,7 +109,7 @@ def _check_namespace_allowed(entry: RuleEntry, ncc: NccEntry, runtime: Runtime) 
     allowed = ncc.resource.spec.allowed_rule_namespaces
     labels = runtime.world.namespace_labels(entry.ref.namespace) or {}
     if not allowed.admits(entry.ref.namespace, ncc.ref.namespace, labels):
-        raise NotAllowed(
+        raise NamespaceNotAllowed(
             f"NetworkConnectivityConfig {ncc.ref} does not admit rules from namespace "
             f"{entry.ref.namespace} (spec.allowedRuleNamespaces.from: {allowed.from_}). Ask its "
             "owner to allow this namespace, or create the rule in the NCC's namespace."
