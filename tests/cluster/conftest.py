@@ -55,13 +55,15 @@ def crds(control_plane: Cluster) -> Cluster:
 
 @dataclass
 class Operator:
-    """One ``ncc-operator run`` process watching one namespace."""
+    """One ``ncc-operator run`` process watching one namespace (plus ``extra_namespaces``)."""
 
     cluster: Cluster
     namespace: str
     log: Path
     env: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
+    extra_namespaces: list[str] = field(default_factory=list)
+    """More namespaces to watch (cross-namespace tests); each becomes another ``--namespace``."""
 
     def start(self) -> None:
         assert self.process is None, "already running"
@@ -74,6 +76,7 @@ class Operator:
                 "run",
                 "--namespace",
                 self.namespace,
+                *[arg for extra in self.extra_namespaces for arg in ("--namespace", extra)],
                 "--liveness",
                 "",
             ],

@@ -387,4 +387,6 @@ async def test_delete_with_id_and_missing_reference_keeps_the_finalizer() -> Non
 
     result = await reconcile(replace(SUBJECT, deleting=True, status=HAS_ID), connect, Sink())
     assert not result.release
-    assert condition(result, "Synced")["reason"] == "ReferenceNotReady"
+    synced = condition(result, "Synced")
+    assert synced["reason"] == "ReferenceNotReady"
+    assert "deletionPolicy: Orphan" in synced["message"], "a held finalizer names the way out"

@@ -290,7 +290,14 @@ def _problem(subject: Subject, out: _Outcome, problem: Problem) -> Result:
         return Result(action="release", release=True)
     out.conditions = []
     out.fields = {}
-    out.not_synced(problem.reason, problem.message)
+    message = problem.message
+    if subject.deleting:
+        # A finalizer must never hold an object without saying how to let it go.
+        message += (
+            " Deletion waits for this; to release the resource without deleting anything at "
+            "Databricks, set spec.deletionPolicy: Orphan."
+        )
+    out.not_synced(problem.reason, message)
     if cond.find(subject.status.get("conditions", []), cond.READY) is None:
         out.conditions.append(cond.not_ready(problem.reason, problem.message))
     return out.result("error", requeue_after=problem.retry_after, problem=problem)
