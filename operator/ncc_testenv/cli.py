@@ -1,0 +1,117 @@
+"""``ncc-operator testenv up|down|status``: a control plane for the demo and for poking around.
+
+``up`` starts etcd + kube-apiserver detached (they outlive the CLI), records their PIDs and work
+dir in ``${XDG_CACHE_HOME:-~/.cache}/ncc-operator/testenv/state.json`` and prints
+``export KUBECONFIG=...`` on stdout (so ``eval "$(ncc-operator testenv up)"`` works); everything
+else goes to stderr. ``down`` stops both and removes the work dir.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ncc_testenv import controlplane, processes, tools, versions
+
+
+def state_file() -> Path:
+    return versions.cache_root() / "testenv" / "state.json"
+
+
+def _read_state() -> dict[str, Any] | None:
+    path = state_file()
+    if not path.is_file():
+        return None
+    state: dict[str, Any] = json.loads(path.read_text())
+    return state
+
+
+def _ours(state: dict[str, Any]) -> dict[str, int]:
+    """The recorded PIDs still running our binaries (a recycled PID is left alone)."""
+    return {
+        name: pid
+        for name, pid in state["pids"].items()
+        if processes.alive(pid) and name in processes.cmdline(pid)
+    }
+
+
+def _stop(state: dict[str, Any]) -> dict[str, int]:
+    """Stop what still runs of a recorded control plane, remove its files; returns what ran."""
+    running = _ours(state)
+    for name in ("kube-apiserver", "etcd"):  # apiserver first: it exits fast while etcd is up
+        if name in running:
+            processes.terminate([running[name]], grace=3.0)
+    shutil.rmtree(state["workdir"], ignore_errors=True)
+    state_file().unlink(missing_ok=True)
+    return running
+
+
+@click.group(name="testenv")
+def testenv() -> None:
+    """Local Kubernetes control plane (etcd + kube-apiserver) built from pinned Go modules."""
+
+
+@testenv.command()
+def up() -> None:
+    """Start the control plane in the background and print `export KUBECONFIG=...`."""
+    state = _read_state()
+    if state and len(_ours(state)) == 2:
+        click.echo(f"already running at {state['server']}", err=True)
+        click.echo(f"export KUBECONFIG={state['kubeconfig']}")
+        return
+    if state:  # half dead (e.g. after a reboot or an OOM kill): clear it before starting anew
+        _stop(state)
+    workdir = Path(tempfile.mkdtemp(prefix="ncc-testenv-"))
+    try:
+        plane = controlplane.start(workdir, detached=True)
+    except (tools.ToolError, controlplane.ControlPlaneError) as error:
+        raise click.ClickException(str(error)) from error
+    state_file().parent.mkdir(parents=True, exist_ok=True)
+    record = {
+        "pids": plane.pids,
+        "workdir": str(workdir),
+        "kubeconfig": str(plane.kubeconfig),
+        "server": plane.server,
+        "kubectl": str(plane.kubectl_path),
+    }
+    state_file().write_text(json.dumps(record, indent=2))
+    click.echo(f"control plane ready at {plane.server} in {plane.started_in:.1f}s", err=True)
+    click.echo(f"logs: {workdir}/etcd.log, {workdir}/kube-apiserver.log", err=True)
+    click.echo(f"export KUBECONFIG={plane.kubeconfig}")
+
+
+@testenv.command()
+def down() -> None:
+    """Stop the control plane started by `up` and remove its work dir."""
+    state = _read_state()
+    if state is None:
+        click.echo("no control plane recorded; nothing to stop", err=True)
+        return
+    running = _stop(state)
+    click.echo(f"stopped ({', '.join(sorted(running)) or 'nothing was running'})", err=True)
+
+
+@testenv.command()
+def status() -> None:
+    """Say whether the control plane is up and where its kubeconfig is; exit 1 if it is not."""
+    state = _read_state()
+    if state is None:
+        click.echo("down")
+        raise SystemExit(1)
+    running = _ours(state)
+    ready = False
+    if len(running) == 2:
+        proc = processes.run_quiet(
+            [state["kubectl"], "--kubeconfig", state["kubeconfig"], "get", "--raw", "/readyz"]
+        )
+        ready = proc == "ok"
+    click.echo(f"{'up' if ready else 'unhealthy'} {state['server']}")
+    click.echo(f"kubeconfig: {state['kubeconfig']}")
+    click.echo(f"pids: {json.dumps(state['pids'])} (running: {', '.join(sorted(running))})")
+    if not ready:
+        raise SystemExit(1)

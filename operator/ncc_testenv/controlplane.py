@@ -1,0 +1,252 @@
+"""Starts a real etcd + kube-apiserver on loopback, waits for /readyz, writes a kubeconfig, stops.
+
+etcd gets random free client/peer ports, ``--unsafe-no-fsync`` and a data dir in the work dir; the
+apiserver a random secure port, a self-generated CA and serving cert, a service-account key pair and
+issuer, RBAC authorization and only the admission plugins that need no controller. Both logs go to
+files in the work dir (``etcd.log``, ``kube-apiserver.log``).
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import shutil
+import socket
+import ssl
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import yaml
+
+from ncc_testenv import pki as pki_mod
+from ncc_testenv import processes, tools
+from ncc_testenv.cluster import Cluster
+
+# Default-on plugins that need a controller we do not run (ServiceAccount needs the token/SA
+# controllers, as in envtest) or only concern pods, nodes and storage, which nothing here schedules.
+_DISABLED_ADMISSION = (
+    "ServiceAccount,LimitRanger,ResourceQuota,DefaultStorageClass,PersistentVolumeClaimResize,"
+    "DefaultTolerationSeconds,StorageObjectInUseProtection,PodGroupProtection,Priority,"
+    "TaintNodesByCondition,RuntimeClass,DefaultIngressClass,PodSecurity,PodTopologyLabels,"
+    "NodeDeclaredFeatureValidator,PodResizeValidator"
+)
+_READY_TIMEOUT = 90.0
+_ATTEMPTS = 3
+
+
+class ControlPlaneError(RuntimeError):
+    """The control plane did not come up; the message carries the tail of the failing log."""
+
+
+@dataclass
+class ControlPlane(Cluster):
+    workdir: Path = Path()
+    pki: pki_mod.Pki | None = None
+    pids: dict[str, int] = field(default_factory=dict)
+    procs: list[subprocess.Popen[bytes]] = field(default_factory=list, repr=False)
+    started_in: float = 0.0
+    owns_workdir: bool = True
+
+    def stop(self) -> float:
+        """Stop both servers (apiserver first), remove the work dir; returns seconds spent."""
+        started = time.monotonic()
+        # One after the other: an apiserver whose etcd is gone retries instead of exiting (5s+),
+        # one stopped first exits in about a second.
+        for name in ("kube-apiserver", "etcd"):
+            if name in self.pids:
+                processes.terminate([self.pids[name]], grace=3.0)
+        for proc in self.procs:
+            proc.poll()  # already reaped: just lets Popen know, so it does not warn later
+        processes.unregister(id(self))
+        self.pids.clear()
+        self.procs.clear()
+        if self.owns_workdir:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+        return time.monotonic() - started
+
+    def ssl_context(self) -> ssl.SSLContext:
+        """TLS context trusting our CA and presenting the admin (system:masters) certificate."""
+        assert self.pki is not None
+        context = ssl.create_default_context(cafile=str(self.pki.ca_cert))
+        context.load_cert_chain(str(self.pki.admin_cert), str(self.pki.admin_key))
+        return context
+
+
+def free_ports(count: int) -> list[int]:
+    """Distinct free loopback ports (all held open while choosing, so none repeats)."""
+    with contextlib.ExitStack() as stack:
+        ports = []
+        for _ in range(count):
+            sock = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+            sock.bind(("127.0.0.1", 0))
+            ports.append(int(sock.getsockname()[1]))
+        return ports
+
+
+def _etcd_argv(etcd: Path, data: Path, client: int, peer: int) -> list[str]:
+    client_url, peer_url = f"http://127.0.0.1:{client}", f"http://127.0.0.1:{peer}"
+    return [
+        str(etcd),
+        "--name=testenv",
+        f"--data-dir={data}",
+        f"--listen-client-urls={client_url}",
+        f"--advertise-client-urls={client_url}",
+        f"--listen-peer-urls={peer_url}",
+        f"--initial-advertise-peer-urls={peer_url}",
+        f"--initial-cluster=testenv={peer_url}",
+        "--unsafe-no-fsync",  # throwaway data: durability only costs time
+        "--log-level=warn",
+    ]
+
+
+def _apiserver_argv(apiserver: Path, certs: pki_mod.Pki, etcd_port: int, port: int) -> list[str]:
+    return [
+        str(apiserver),
+        f"--etcd-servers=http://127.0.0.1:{etcd_port}",
+        "--bind-address=127.0.0.1",
+        "--advertise-address=127.0.0.1",
+        # The endpoint reconciler refuses a loopback address for the `kubernetes` service, and
+        # nothing here runs in a pod network that would use it.
+        "--endpoint-reconciler-type=none",
+        f"--secure-port={port}",
+        f"--tls-cert-file={certs.serving_cert}",
+        f"--tls-private-key-file={certs.serving_key}",
+        f"--client-ca-file={certs.ca_cert}",
+        f"--service-account-key-file={certs.sa_public_key}",
+        f"--service-account-signing-key-file={certs.sa_private_key}",
+        f"--service-account-issuer=https://127.0.0.1:{port}",
+        "--service-cluster-ip-range=10.0.0.0/24",
+        "--authorization-mode=RBAC",
+        f"--disable-admission-plugins={_DISABLED_ADMISSION}",
+        "--allow-privileged=true",
+        "--profiling=false",
+    ]
+
+
+def _b64(path: Path) -> str:
+    return base64.b64encode(path.read_bytes()).decode()
+
+
+def write_kubeconfig(path: Path, server: str, certs: pki_mod.Pki) -> None:
+    """A self-contained kubeconfig (data embedded) so Kopf's own kubeconfig login can read it."""
+    config = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [
+            {
+                "name": "ncc-testenv",
+                "cluster": {"server": server, "certificate-authority-data": _b64(certs.ca_cert)},
+            }
+        ],
+        "users": [
+            {
+                "name": "ncc-testenv-admin",
+                "user": {
+                    "client-certificate-data": _b64(certs.admin_cert),
+                    "client-key-data": _b64(certs.admin_key),
+                },
+            }
+        ],
+        "contexts": [
+            {
+                "name": "ncc-testenv",
+                "context": {"cluster": "ncc-testenv", "user": "ncc-testenv-admin"},
+            }
+        ],
+        "current-context": "ncc-testenv",
+    }
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    path.chmod(0o600)
+
+
+def _log_tail(path: Path, lines: int = 30) -> str:
+    with contextlib.suppress(OSError):
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    return ""
+
+
+def _wait_ready(plane: ControlPlane, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    last = "no answer yet"
+    with httpx.Client(verify=plane.ssl_context(), timeout=2.0) as client:
+        while time.monotonic() < deadline:
+            for name, pid in plane.pids.items():
+                if not processes.alive(pid):
+                    log = plane.workdir / f"{name}.log"
+                    tail = _log_tail(log)
+                    raise ControlPlaneError(f"{name} exited during start-up; {log}:\n{tail}")
+            try:
+                response = client.get(f"{plane.server}/readyz")
+                if response.status_code == 200:
+                    return
+                last = f"HTTP {response.status_code}: {response.text[-500:]}"
+            except httpx.HTTPError as error:
+                last = repr(error)
+            time.sleep(0.1)
+    log = plane.workdir / "kube-apiserver.log"
+    raise ControlPlaneError(
+        f"kube-apiserver not ready after {timeout:.0f}s ({last}); {log}:\n{_log_tail(log)}"
+    )
+
+
+def _launch(plane: ControlPlane, etcd: Path, apiserver: Path, *, detached: bool) -> None:
+    """Spawn etcd and kube-apiserver on fresh ports and wait for /readyz."""
+    assert plane.pki is not None
+    etcd_port, peer_port, port = free_ports(3)
+    shutil.rmtree(plane.workdir / "etcd-data", ignore_errors=True)  # a failed attempt's member
+    plane.server = f"https://127.0.0.1:{port}"
+    write_kubeconfig(plane.kubeconfig, plane.server, plane.pki)
+    for name, argv in (
+        ("etcd", _etcd_argv(etcd, plane.workdir / "etcd-data", etcd_port, peer_port)),
+        ("kube-apiserver", _apiserver_argv(apiserver, plane.pki, etcd_port, port)),
+    ):
+        proc = processes.spawn(argv, plane.workdir / f"{name}.log", detached=detached)
+        plane.procs.append(proc)
+        plane.pids[name] = proc.pid
+    _wait_ready(plane, _READY_TIMEOUT)
+
+
+def start(workdir: Path | None = None, *, detached: bool = False) -> ControlPlane:
+    """Start etcd + kube-apiserver and return once /readyz answers 200.
+
+    ``detached`` processes outlive this Python process (for ``ncc-operator testenv up``); attached
+    ones die with it (and with the thread that called this). Raises ToolError (binaries
+    unavailable) or ControlPlaneError.
+    """
+    etcd, apiserver = tools.resolve("etcd"), tools.resolve("kube-apiserver")
+    kubectl = tools.resolve("kubectl")
+    owns = workdir is None
+    workdir = Path(tempfile.mkdtemp(prefix="ncc-testenv-")) if workdir is None else workdir
+    workdir.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    plane = ControlPlane(
+        kubeconfig=workdir / "kubeconfig",
+        server="",
+        kubectl_path=kubectl,
+        workdir=workdir,
+        pki=pki_mod.generate(workdir / "pki"),
+        owns_workdir=owns,
+    )
+    for attempt in range(1, _ATTEMPTS + 1):
+        if not detached:
+            processes.register(id(plane), plane.stop)
+        try:
+            _launch(plane, etcd, apiserver, detached=detached)
+            break
+        except ControlPlaneError as error:
+            plane.owns_workdir = False  # keep the logs for the post-mortem
+            plane.stop()
+            # Another process can take a port between our probe and the server's bind.
+            if "address already in use" not in str(error) or attempt == _ATTEMPTS:
+                raise
+            plane.owns_workdir = owns
+        except BaseException:
+            plane.owns_workdir = False
+            plane.stop()
+            raise
+    plane.started_in = time.monotonic() - started
+    return plane
