@@ -98,8 +98,8 @@ class Secrets:
         return self.data
 
 
-@pytest.fixture
-async def world(emulator: RunningEmulator) -> AsyncIterator[tuple[FakeWorld, Runtime]]:
+def make_world(emulator: RunningEmulator) -> tuple[FakeWorld, Runtime]:
+    """A Ready account pointing at ``emulator``, and a runtime whose pool reads fake Secrets."""
     fake = FakeWorld()
     account = account_entry(
         body(
@@ -116,7 +116,12 @@ async def world(emulator: RunningEmulator) -> AsyncIterator[tuple[FakeWorld, Run
     )
     fake.accounts[account.ref] = account
     secrets = Secrets({"client-id": emulator.client_id, "client-secret": emulator.client_secret})
-    runtime = Runtime(world=fake, pool=AccountPool(secrets))
+    return fake, Runtime(world=fake, pool=AccountPool(secrets))
+
+
+@pytest.fixture
+async def world(emulator: RunningEmulator) -> AsyncIterator[tuple[FakeWorld, Runtime]]:
+    fake, runtime = make_world(emulator)
     yield fake, runtime
     await runtime.pool.close()
 
@@ -193,27 +198,7 @@ async def test_ncc_workspace_plan(
     to_attach: list[int],
 ) -> None:
     emulator = emulator_factory(workspaces=[(1111, "eastus2"), (3333, "westus")])
-    fake = FakeWorld()
-    account = account_entry(
-        body(
-            "DatabricksAccount",
-            "main",
-            {
-                "accountId": emulator.account_id,
-                "cloud": "azure",
-                "host": emulator.base_url,
-                "auth": {"oauthM2M": {"secretRef": {"name": "creds"}}},
-            },
-            conditions=READY,
-        )
-    )
-    fake.accounts[account.ref] = account
-    runtime = Runtime(
-        world=fake,
-        pool=AccountPool(
-            Secrets({"client-id": emulator.client_id, "client-secret": emulator.client_secret})
-        ),
-    )
+    fake, runtime = make_world(emulator)
     try:
         ncc_id = await ready_ncc(fake, runtime, workspaceIds=workspace_ids)
         client = await connect_ncc(fake.ncc_entries[Ref("team", "prod")], runtime)
