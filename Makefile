@@ -7,7 +7,7 @@ UV_VERSION := 0.13.8
 UV := python3 -m uv
 PY := .venv/bin/python
 
-.PHONY: install tools lint typecheck test test-fast emulator demo clean
+.PHONY: install tools lint typecheck test test-fast emulator demo demo-down clean
 
 install: ## create .venv from uv.lock (installs uv itself if missing)
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
@@ -30,6 +30,12 @@ test-fast: install ## unit + emulator tests only (no control plane)
 
 emulator: install ## run the Databricks emulator in the foreground (see docs/emulator.md)
 	.venv/bin/ncc-operator emulator --cloud azure --workspace 1234567890123456:eastus2
+
+demo: tools ## the whole story locally: control plane, emulator, operator, examples/ (docs/operator.md)
+	.venv/bin/ncc-operator demo
+
+demo-down: install ## stop the demo (operator, emulator, control plane) and remove its work dir
+	.venv/bin/ncc-operator demo --down
 
 clean:
 	rm -rf .venv .mypy_cache .ruff_cache .pytest_cache .import_linter_cache

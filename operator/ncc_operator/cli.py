@@ -52,10 +52,12 @@ def _register() -> None:
     # Imported here rather than at the top so `ncc-operator --help` stays cheap; the emulator and
     # the test environment are independent packages with their own click commands.
     from ncc_emulator.cli import emulator  # noqa: PLC0415
+    from ncc_operator.demo import demo  # noqa: PLC0415
     from ncc_testenv.cli import testenv  # noqa: PLC0415
 
     main.add_command(emulator)
     main.add_command(testenv)
+    main.add_command(demo)
 
 
 _register()

@@ -47,9 +47,7 @@ AZURE_STORAGE = (
 def crds(control_plane: Cluster) -> Cluster:
     """Our CRDs, applied once per session and Established."""
     control_plane.kubectl("apply", "-f", str(CRDS))
-    control_plane.kubectl(
-        "wait", "--for=condition=Established", "crd", "--all", "--timeout=60s"
-    )
+    control_plane.kubectl("wait", "--for=condition=Established", "crd", "--all", "--timeout=60s")
     return control_plane
 
 
@@ -68,7 +66,7 @@ class Operator:
     def start(self) -> None:
         assert self.process is None, "already running"
         handle = self.log.open("ab")
-        self.process = subprocess.Popen(  # noqa: S603 - our own CLI
+        self.process = subprocess.Popen(  # our own CLI
             [
                 sys.executable,
                 "-m",
@@ -211,7 +209,9 @@ spec:
 {extra}"""
         )
 
-    def azure_rule(self, name: str, *, ncc: str = "prod", storage: str | None = None, extra: str = "") -> None:
+    def azure_rule(
+        self, name: str, *, ncc: str = "prod", storage: str | None = None, extra: str = ""
+    ) -> None:
         resource_id = AZURE_STORAGE.format(name=storage or name.replace("-", ""))
         self.apply(
             f"""

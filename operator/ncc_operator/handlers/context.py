@@ -28,6 +28,6 @@ async def drive(
     patch: kopf.Patch,
     memo: kopf.Memo,
     kwargs: dict[str, Any],
-) -> None:
+) -> bool:
     driver: Driver = memo["driver"]
-    await driver.run(adapter, body, patch, runtime_of(memo, kwargs), cause)
+    return await driver.run(adapter, body, patch, runtime_of(memo, kwargs), cause)

@@ -1,13 +1,15 @@
 """Handler registration shared by the three kinds: change, requested re-observe, tick, delete.
 
-Every kind gets the same five handlers, each a few lines that pick the cause and delegate to
-the driver: create/update/resume (run now), a change of ``reconcile-requested-at`` (run now,
-forced), a timer tick (run when due), and delete (run until released). Accounts own nothing at
-Databricks, so their delete handler is optional (no finalizer).
+Every kind gets the same handlers, each a few lines that pick the cause and delegate to the
+driver: create/update/resume (run now), a change of ``reconcile-requested-at`` (run now, forced),
+a timer tick (run when due), delete (run until released), and a watch on blocked deletions that
+switch to a policy releasing at once. Accounts own nothing at Databricks, so their delete handler
+is optional (no finalizer).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import kopf
@@ -17,6 +19,7 @@ from ncc_operator.reconcile.driver import Adapter, Cause
 from ncc_operator.settings import Settings
 
 from .context import drive
+from .startup import FINALIZER
 
 REQUESTED_FIELD = ("metadata", "annotations", RECONCILE_REQUESTED_AT_ANNOTATION)
 
@@ -41,3 +44,32 @@ def register(plural: str, adapter: Adapter, settings: Settings, *, finalizer: bo
     @kopf.on.delete(*resource, optional=not finalizer, id=f"{plural}-delete")
     async def deleted(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, **kw: Any) -> None:
         await drive(adapter, Cause.DELETE, body=body, patch=patch, memo=memo, kwargs=kw)
+
+    def released_at_once(body: kopf.Body, **_: Any) -> bool:
+        return finalizer and _blocked_deletion_now_released(adapter, body)
+
+    # Kopf retries a blocked delete handler only when its delay ends (up to a minute), even if the
+    # spec changes meanwhile; "Orphan always releases the finalizer at once" (DESIGN §3), so a
+    # switch to Orphan/ObserveOnly during a blocked deletion is run from the watch event itself.
+    @kopf.on.event(*resource, id=f"{plural}-release", when=released_at_once)
+    async def release(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, **kw: Any) -> None:
+        if await drive(adapter, Cause.DELETE, body=body, patch=patch, memo=memo, kwargs=kw):
+            finalizers = list(body.get("metadata", {}).get("finalizers", []))
+            patch.setdefault("metadata", {})["finalizers"] = [
+                f for f in finalizers if f != FINALIZER
+            ]
+
+
+def _blocked_deletion_now_released(adapter: Adapter, body: Mapping[str, Any]) -> bool:
+    """Our finalizer is waiting on a blocked delete (DeleteBlocked), and the spec now says the
+    deletion must release without touching Databricks."""
+    if FINALIZER not in body.get("metadata", {}).get("finalizers", []):
+        return False
+    conditions = (body.get("status") or {}).get("conditions", [])
+    blocked = any(
+        c.get("type") == "Synced" and c.get("reason") == "DeleteBlocked" for c in conditions
+    )
+    if not blocked:
+        return False
+    subject = adapter.subject(body, forced=False)
+    return subject.deleting and (subject.orphan_on_delete or subject.observe_only)

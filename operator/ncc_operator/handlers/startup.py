@@ -23,6 +23,8 @@ from ncc_operator.settings import Settings
 
 SETTINGS = Settings.from_env()
 FINALIZER = "ncc-operator.io/finalizer"
+STATE_PREFIX = "state.ncc-operator.io"
+"""Prefix of the operator's bookkeeping annotations (handler progress, last-handled spec)."""
 logger = logging.getLogger(__name__)
 
 
@@ -31,11 +33,11 @@ async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) 
     # Our own finalizer and annotation prefix: objects carry nothing named after Kopf.
     settings.persistence.finalizer = FINALIZER
     # Annotations, not status: our CRD status schema is structural and would prune `status.kopf`.
-    settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(
-        prefix="ncc-operator.io"
-    )
+    # Kopf ignores every annotation under its storage prefix when diffing, so that prefix must not
+    # be the user-facing `ncc-operator.io/` (paused, reconcile-requested-at would never trigger).
+    settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=STATE_PREFIX)
     settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(
-        prefix="ncc-operator.io", key="last-handled-configuration"
+        prefix=STATE_PREFIX, key="last-handled-configuration"
     )
     # Events come only from the engine's fixed vocabulary, never from Kopf's handler logs.
     settings.posting.loggers = False
@@ -61,7 +63,9 @@ async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) 
             account_resync_seconds=SETTINGS.account_resync_seconds,
         ),
     )
-    memo["driver"] = Driver(Schedule(resync_seconds=SETTINGS.resync_seconds))
+    memo["driver"] = Driver(
+        Schedule(resync_seconds=SETTINGS.resync_seconds), fast_seconds=SETTINGS.fast_seconds
+    )
     if SETTINGS.metrics_port:
         prometheus_client.start_http_server(SETTINGS.metrics_port)
 

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 import kopf
 
-from .engine import ExternalClient, Subject, reconcile
+from .engine import FAST_POLL_SECONDS, ExternalClient, Subject, reconcile
 from .events import Sink
 from .schedule import Locks, Schedule
 
@@ -48,9 +48,12 @@ class Adapter(Protocol):
 
 
 class Driver:
-    def __init__(self, schedule: Schedule | None = None) -> None:
+    def __init__(
+        self, schedule: Schedule | None = None, *, fast_seconds: float = FAST_POLL_SECONDS
+    ) -> None:
         self.schedule = schedule or Schedule()
         self.locks = Locks()
+        self.fast_seconds = fast_seconds
 
     async def run(
         self,
@@ -59,11 +62,12 @@ class Driver:
         patch: kopf.Patch,
         context: Any,
         cause: Cause,
-    ) -> None:
+    ) -> bool:
+        """One pass for ``body``; True when the object was released (its finalizer may go)."""
         uid = str(body.get("metadata", {}).get("uid", ""))
         async with self.locks.of(uid):
             if cause is Cause.TICK and not self.schedule.due(uid):
-                return
+                return False
             forced = cause is Cause.REQUESTED
             subject = adapter.subject(body, forced=forced)
 
@@ -71,18 +75,19 @@ class Driver:
                 return await adapter.connect(body, context, forced=forced)
 
             sink = adapter.sink(body)
-            result = await reconcile(subject, connect, sink)
+            result = await reconcile(subject, connect, sink, fast_seconds=self.fast_seconds)
             if result.status_patch:
                 patch.setdefault("status", {}).update(result.status_patch)
             sink.settled({**subject.status, **(result.status_patch or {})}, released=result.release)
             if result.release:
                 self.schedule.forget(uid)
                 self.locks.forget(uid)
-                return
+                return True
             delay = self.schedule.plan(uid, result, resync_seconds=adapter.resync_seconds)
         if cause is Cause.DELETE:
             # Keeps the finalizer; Kopf calls the delete handler again after the delay.
             raise kopf.TemporaryError(_deletion_message(result.status_patch), delay=delay)
+        return False
 
 
 def _deletion_message(patch: Mapping[str, Any] | None) -> str:

@@ -31,7 +31,8 @@ from .observation import Creation, Deletion, Observation, Readiness, Update
 from .problems import InvalidSpec, Problem
 
 FAST_POLL_SECONDS = 10.0
-"""Requeue delay while something is transitional (Creating, AwaitingApproval) or just changed."""
+"""Default requeue delay while something is transitional (Creating, AwaitingApproval) or just
+changed; the driver passes the operator's ``fast_seconds`` setting."""
 
 DELETE_BLOCKED_RETRY_SECONDS = 60.0
 """A blocked delete (attached workspaces, rules still purging) is retried at this pace."""
@@ -82,9 +83,10 @@ class Result:
 class _Outcome:
     """Accumulates one pass's status, events and requeue; renders the minimal patch."""
 
-    def __init__(self, subject: Subject, sink: Sink) -> None:
+    def __init__(self, subject: Subject, sink: Sink, fast_seconds: float) -> None:
         self.subject = subject
         self.sink = sink
+        self.fast_seconds = fast_seconds
         self.fields: dict[str, Any] = {}
         self.conditions: list[cond.Condition] = []
         self.requeue_after: float | None = None
@@ -118,8 +120,10 @@ class _Outcome:
         self.conditions.append(cond.not_synced(reason, message))
         self._announce(cond.SYNCED, reason, message, warning)
 
-    def fast(self, seconds: float = FAST_POLL_SECONDS) -> None:
-        self.requeue_after = min(self.requeue_after or seconds, seconds)
+    def fast(self, seconds: float | None = None) -> None:
+        """Reconcile again soon: after ``seconds``, or the fast pace, whichever is sooner."""
+        delay = min(seconds, self.fast_seconds) if seconds is not None else self.fast_seconds
+        self.requeue_after = min(self.requeue_after or delay, delay)
 
     def result(
         self, action: str, *, requeue_after: float | None = None, problem: Problem | None = None
@@ -152,10 +156,15 @@ class _Outcome:
         return patch or None
 
 
-async def reconcile(subject: Subject, connect: Connect, sink: Sink) -> Result:
-    """Run one pass of the decision table for ``subject``; never raises a :class:`Problem`."""
+async def reconcile(
+    subject: Subject, connect: Connect, sink: Sink, *, fast_seconds: float = FAST_POLL_SECONDS
+) -> Result:
+    """Run one pass of the decision table for ``subject``; never raises a :class:`Problem`.
+
+    ``fast_seconds`` is the requeue delay while something is transitional or just changed.
+    """
     started = time.monotonic()
-    out = _Outcome(subject, sink)
+    out = _Outcome(subject, sink, fast_seconds)
     try:
         result = await _decide(subject, connect, out)
     except Problem as problem:
@@ -205,7 +214,7 @@ async def _delete(
         return Result(action="delete", release=True)
     out.not_synced(EventReason.DELETE_BLOCKED, deletion.blocked or "Deletion is not finished.")
     out.readiness(Readiness(False, EventReason.DELETING, "Deletion is waiting; see Synced."))
-    return out.result("delete", requeue_after=DELETE_BLOCKED_RETRY_SECONDS)
+    return out.result("delete", requeue_after=deletion.retry_after or DELETE_BLOCKED_RETRY_SECONDS)
 
 
 def _mirror(subject: Subject, seen: Observation, out: _Outcome) -> Result:
@@ -248,7 +257,7 @@ async def _manage(
         out.synced()
         out.fast()
         return out.result("create")
-    if seen.adopted or (seen.external_id and seen.external_id != previous_id):
+    if seen.adopted:
         out.observed(seen)
         out.event(
             EventReason.ADOPTED,

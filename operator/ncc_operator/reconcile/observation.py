@@ -70,8 +70,13 @@ class Update:
 
 @dataclass(frozen=True)
 class Deletion:
-    """``done`` when gone (or deactivated); otherwise ``blocked`` says why, and the remedy."""
+    """``done`` when gone (or deactivated); otherwise ``blocked`` says why, and the remedy.
+
+    ``retry_after`` overrides the engine's slow blocked-delete pace when the wait is on something
+    that settles soon (e.g. dependent resources being deleted in Kubernetes).
+    """
 
     done: bool
     blocked: str | None = None
     message: str = ""
+    retry_after: float | None = None

@@ -31,6 +31,7 @@ from ncc_operator.reconcile import (
     Creation,
     Deletion,
     Observation,
+    Problem,
     Readiness,
     ReferenceNotReady,
     Update,
@@ -162,23 +163,40 @@ class AccountPool:
 
 
 class AccountClient:
-    """The account "adapter": verifies credentials; nothing to create or delete at Databricks."""
+    """The account "adapter": verifies credentials; nothing to create or delete at Databricks.
 
-    def __init__(self, entry: AccountEntry, pool: AccountPool, observations: Observations) -> None:
+    Rejected credentials are retried at the account's resync pace (backing off from there), not
+    at the generic slow auth pace: fixing the Secret must turn the account Ready without a restart
+    and soon, and each retry costs one token request and one read.
+    """
+
+    def __init__(
+        self,
+        entry: AccountEntry,
+        pool: AccountPool,
+        observations: Observations,
+        *,
+        auth_retry_seconds: float | None = None,
+    ) -> None:
         self._entry = entry
         self._pool = pool
         self._observations = observations
+        self._auth_retry_seconds = auth_retry_seconds
 
     async def observe(self) -> Observation:
         spec = self._entry.resource.spec
-        client = await self._pool.client(self._entry, refresh=True)
         try:
+            client = await self._pool.client(self._entry, refresh=True)
             workspaces = await client.list_workspaces()
         except DatabricksError as error:
-            raise problem_from(error, doing="verifying the account credentials") from None
+            problem = problem_from(error, doing="verifying the account credentials")
+            raise self._soon(problem) from None
+        except AuthFailed as failed:
+            raise self._soon(failed) from None
         method = self._entry.resource.spec.auth.method
         return Observation(
             exists=True,
+            external_id=spec.account_id,
             readiness=Readiness(
                 True,
                 "Available",
@@ -187,6 +205,11 @@ class AccountClient:
             ),
             at_provider={"host": spec.effective_host, "authType": str(method)},
         )
+
+    def _soon(self, problem: Problem) -> Problem:
+        if isinstance(problem, AuthFailed) and self._auth_retry_seconds is not None:
+            return AuthFailed(problem.message, retry_after=self._auth_retry_seconds)
+        return problem
 
     async def create(self) -> Creation:  # pragma: no cover - observe always reports it exists
         raise NotImplementedError

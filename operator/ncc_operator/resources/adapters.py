@@ -101,7 +101,12 @@ class AccountAdapter:
         self, body: Mapping[str, Any], context: Any, *, forced: bool
     ) -> ExternalClient:
         runtime: Runtime = context
-        return AccountClient(account_entry(body), runtime.pool, runtime.observations)
+        return AccountClient(
+            account_entry(body),
+            runtime.pool,
+            runtime.observations,
+            auth_retry_seconds=runtime.pace.account_resync_seconds,
+        )
 
     def sink(self, body: kopf.Body) -> KopfSink:
         return KopfSink(self.kind, body)

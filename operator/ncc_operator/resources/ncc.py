@@ -284,6 +284,8 @@ class NccClient:
                 done=False,
                 blocked=f"Waiting for {len(rules)} PrivateEndpointRule(s) referencing this NCC to "
                 f"be deleted first: {', '.join(rules[:5])}{' …' if len(rules) > 5 else ''}.",
+                # Rules usually go within seconds: look again soon, not at the blocked pace.
+                retry_after=self._runtime.pace.fast_seconds,
             )
         attached = list(seen.at_provider.get("attachedWorkspaceIds", []))
         if attached:

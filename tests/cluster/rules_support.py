@@ -1,0 +1,112 @@
+"""Helpers shared by the PrivateEndpointRule cluster tests (``test_rules*.py``).
+
+Request-counter keys are the emulator's route templates (docs/emulator.md); ``oob_delete`` plays
+someone deleting a rule straight at Databricks, outside the operator.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from tests.cluster.conftest import Env
+
+ACCOUNT = "/api/2.0/accounts/{account_id}"
+NCCS = ACCOUNT + "/network-connectivity-configs"
+NCC = NCCS + "/{network_connectivity_config_id}"
+RULES = NCC + "/private-endpoint-rules"
+RULE = RULES + "/{private_endpoint_rule_id}"
+
+CREATE_RULE = f"POST {RULES}"
+LIST_RULES = f"GET {RULES}"
+GET_RULE = f"GET {RULE}"
+PATCH_RULE = f"PATCH {RULE}"
+DELETE_RULE = f"DELETE {RULE}"
+GET_NCC = f"GET {NCC}"
+LIST_NCCS = f"GET {NCCS}"
+
+RULE_KIND = "privateendpointrules"
+NCC_KIND = "networkconnectivityconfigs"
+DAY = 86400.0
+
+
+def count(env: Env, key: str) -> int:
+    return env.emulator.admin.request_counts().get(key, 0)
+
+
+def writes(env: Env) -> dict[str, int]:
+    """Every mutating API call the emulator has counted (auth token grants excluded)."""
+    return {
+        k: n
+        for k, n in env.emulator.admin.request_counts().items()
+        if k.split(" ")[0] in {"POST", "PATCH", "DELETE", "PUT"} and "/api/" in k
+    }
+
+
+def wait_until(check: Callable[[], bool], what: str, *, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def ready_ncc(env: Env, name: str = "prod", *, region: str = "eastus2") -> str:
+    """An Available account and NCC; returns the NCC's Databricks id."""
+    env.account()
+    env.wait_reason("databricksaccounts", "main", "Available")
+    env.ncc(name, region=region)
+    env.wait_reason(NCC_KIND, name, "Available")
+    return env.ncc_id(name)
+
+
+def active_rules(env: Env, ncc: str = "prod") -> list[dict[str, Any]]:
+    """Rules of the NCC at Databricks that are not deactivated (deactivated counts as gone)."""
+    return [r for r in env.databricks_rules(ncc) if not r.get("deactivated")]
+
+
+def ready(obj: dict[str, Any]) -> dict[str, Any]:
+    for c in obj.get("status", {}).get("conditions", []):
+        if c.get("type") == "Ready":
+            return dict(c)
+    return {}
+
+
+def events_of(env: Env, name: str, reason: str) -> list[dict[str, Any]]:
+    return [e for e in env.events(name) if e["reason"] == reason]
+
+
+def annotate_requested(env: Env, name: str, token: str) -> None:
+    env.kubectl(
+        "annotate",
+        "--overwrite",
+        f"{RULE_KIND}/{name}",
+        f"ncc-operator.io/reconcile-requested-at={token}",
+    )
+
+
+def oob_delete(env: Env, ncc_id: str, rule_id: str) -> dict[str, Any]:
+    """DELETE a rule at Databricks directly (as a person with the account admin's credentials)."""
+    emu = env.emulator
+    with httpx.Client(base_url=emu.base_url, timeout=30) as http:
+        token = http.post(
+            f"/oidc/accounts/{emu.account_id}/v1/token",
+            data={"grant_type": "client_credentials", "scope": "all-apis"},
+            auth=(emu.client_id, emu.client_secret),
+        )
+        token.raise_for_status()
+        path = RULE.format(
+            account_id=emu.account_id,
+            network_connectivity_config_id=ncc_id,
+            private_endpoint_rule_id=rule_id,
+        )
+        answer = http.delete(
+            path, headers={"Authorization": f"Bearer {token.json()['access_token']}"}
+        )
+        answer.raise_for_status()
+        result: dict[str, Any] = answer.json()
+        return result
