@@ -71,5 +71,9 @@ def _blocked_deletion_now_released(adapter: Adapter, body: Mapping[str, Any]) ->
     )
     if not blocked:
         return False
-    subject = adapter.subject(body, forced=False)
-    return subject.deleting and (subject.orphan_on_delete or subject.observe_only)
+    try:
+        subject = adapter.subject(body, forced=False)
+    except ValueError:  # an object the model rejects: the regular handlers report it
+        return False
+    releases = subject.orphan_on_delete or subject.observe_only
+    return subject.deleting and releases and not subject.paused
