@@ -34,9 +34,13 @@ class Cause(StrEnum):
 class Adapter(Protocol):
     """Per-kind glue: how to read a body into a Subject and how to connect its client."""
 
-    kind: str
-    resync_seconds: float | None
-    """Steady-state interval for this kind (None: the schedule's default)."""
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def resync_seconds(self) -> float | None:
+        """Steady-state interval for this kind (None: the schedule's default)."""
+        ...
 
     def subject(self, body: Mapping[str, Any], *, forced: bool) -> Subject: ...
 
@@ -54,6 +58,8 @@ class Driver:
         self.schedule = schedule or Schedule()
         self.locks = Locks()
         self.fast_seconds = fast_seconds
+        self._written: dict[str, tuple[str, Mapping[str, Any]]] = {}
+        """uid → (resourceVersion a pass read, the status it patched): see :meth:`_fresh`."""
 
     async def run(
         self,
@@ -69,17 +75,23 @@ class Driver:
             if cause is Cause.TICK and not self.schedule.due(uid):
                 return False
             forced = cause is Cause.REQUESTED
-            subject = adapter.subject(body, forced=forced)
+            view = self._fresh(uid, body)
+            subject = adapter.subject(view, forced=forced)
 
             async def connect() -> ExternalClient:
-                return await adapter.connect(body, context, forced=forced)
+                return await adapter.connect(view, context, forced=forced)
 
             sink = adapter.sink(body)
             result = await reconcile(subject, connect, sink, fast_seconds=self.fast_seconds)
+            status = {**subject.status, **(result.status_patch or {})}
             if result.status_patch:
                 patch.setdefault("status", {}).update(result.status_patch)
-            sink.settled({**subject.status, **(result.status_patch or {})}, released=result.release)
+                self._written[uid] = (_version(body), status)
+            else:
+                self._written.pop(uid, None)
+            sink.settled(status, released=result.release)
             if result.release:
+                self._written.pop(uid, None)
                 self.schedule.forget(uid)
                 self.locks.forget(uid)
                 return True
@@ -88,6 +100,23 @@ class Driver:
             # Keeps the finalizer; Kopf calls the delete handler again after the delay.
             raise kopf.TemporaryError(_deletion_message(result.status_patch), delay=delay)
         return False
+
+    def _fresh(self, uid: str, body: kopf.Body) -> Mapping[str, Any]:
+        """``body``, or — when it is the very version the previous pass read — that pass's status.
+
+        Kopf applies a handler's status patch only after the handler returns, so a change handler
+        and a timer tick can both start from one resourceVersion. The second must not act on the
+        status the first already replaced (it would adopt the rule the first just created and
+        repeat its events). Only a pass that wrote is remembered, so a lost patch is redone.
+        """
+        written = self._written.get(uid)
+        if written is None or written[0] != _version(body):
+            return body
+        return {**body, "status": dict(written[1])}
+
+
+def _version(body: Mapping[str, Any]) -> str:
+    return str(body.get("metadata", {}).get("resourceVersion", ""))
 
 
 def _deletion_message(patch: Mapping[str, Any] | None) -> str:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import kopf
 
 from ncc_operator import metrics
 from ncc_operator.models import (
+    DatabricksAccountResource,
     DeletionPolicy,
     ManagementPolicy,
     NetworkConnectivityConfigResource,
@@ -65,22 +66,24 @@ class KopfSink:
 
 
 def _subject(
-    kind: str,
+    resource: DatabricksAccountResource
+    | NetworkConnectivityConfigResource
+    | PrivateEndpointRuleResource,
     body: Mapping[str, Any],
     *,
     forced: bool,
     deletion: DeletionPolicy | None = None,
     management: ManagementPolicy | None = None,
 ) -> Subject:
-    meta = body.get("metadata", {})
-    paused = str(meta.get("annotations", {}).get("ncc-operator.io/paused", "")).lower() == "true"
+    meta = resource.metadata
     return Subject(
-        kind=kind,
-        name=f"{meta.get('namespace')}/{meta.get('name')}",
-        generation=int(meta.get("generation") or 0),
+        kind=resource.KIND,
+        name=f"{meta.namespace}/{meta.name}",
+        generation=resource.generation,
+        # The raw status, not the model's rendering: "write only on change" compares it verbatim.
         status=dict(body.get("status") or {}),
-        deleting=bool(meta.get("deletionTimestamp")),
-        paused=paused,
+        deleting=meta.deleting,
+        paused=meta.paused,
         observe_only=management is ManagementPolicy.OBSERVE_ONLY,
         orphan_on_delete=deletion is DeletionPolicy.ORPHAN,
         forced=forced,
@@ -88,14 +91,14 @@ def _subject(
 
 
 class AccountAdapter:
-    kind = "DatabricksAccount"
+    kind = DatabricksAccountResource.KIND
 
     def __init__(self, resync_seconds: float | None = None) -> None:
         self.resync_seconds = resync_seconds
 
     def subject(self, body: Mapping[str, Any], *, forced: bool) -> Subject:
         # Accounts own nothing at Databricks: deleting one only forgets its client.
-        return _subject(self.kind, body, forced=forced)
+        return _subject(DatabricksAccountResource.from_body(body), body, forced=forced)
 
     async def connect(
         self, body: Mapping[str, Any], context: Any, *, forced: bool
@@ -112,47 +115,43 @@ class AccountAdapter:
         return KopfSink(self.kind, body)
 
 
-class NccAdapter:
-    kind = NetworkConnectivityConfigResource.KIND
+class _ManagedAdapter:
+    """NCCs and rules: both carry deletionPolicy and managementPolicy in their spec."""
+
+    model: ClassVar[type[NetworkConnectivityConfigResource] | type[PrivateEndpointRuleResource]]
     resync_seconds: float | None = None
 
+    @property
+    def kind(self) -> str:
+        return self.model.KIND
+
     def subject(self, body: Mapping[str, Any], *, forced: bool) -> Subject:
-        spec = NetworkConnectivityConfigResource.from_body(body).spec
+        resource = self.model.from_body(body)
         return _subject(
-            self.kind,
+            resource,
             body,
             forced=forced,
-            deletion=spec.deletion_policy,
-            management=spec.management_policy,
+            deletion=resource.spec.deletion_policy,
+            management=resource.spec.management_policy,
         )
+
+    def sink(self, body: kopf.Body) -> KopfSink:
+        return KopfSink(self.kind, body)
+
+
+class NccAdapter(_ManagedAdapter):
+    model = NetworkConnectivityConfigResource
 
     async def connect(
         self, body: Mapping[str, Any], context: Any, *, forced: bool
     ) -> ExternalClient:
         return await connect_ncc(ncc_entry(body), context)
 
-    def sink(self, body: kopf.Body) -> KopfSink:
-        return KopfSink(self.kind, body)
 
-
-class RuleAdapter:
-    kind = PrivateEndpointRuleResource.KIND
-    resync_seconds: float | None = None
-
-    def subject(self, body: Mapping[str, Any], *, forced: bool) -> Subject:
-        spec = PrivateEndpointRuleResource.from_body(body).spec
-        return _subject(
-            self.kind,
-            body,
-            forced=forced,
-            deletion=spec.deletion_policy,
-            management=spec.management_policy,
-        )
+class RuleAdapter(_ManagedAdapter):
+    model = PrivateEndpointRuleResource
 
     async def connect(
         self, body: Mapping[str, Any], context: Any, *, forced: bool
     ) -> ExternalClient:
         return await connect_rule(rule_entry(body), context, forced=forced)
-
-    def sink(self, body: kopf.Body) -> KopfSink:
-        return KopfSink(self.kind, body)
