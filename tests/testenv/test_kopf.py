@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import kopf
 import pytest
 from kopf.testing import KopfRunner
 
@@ -18,6 +19,12 @@ import os
 import pathlib
 
 import kopf
+
+
+@kopf.on.login()
+def login(**kwargs):
+    # A fresh registry has no built-in login handlers: the kubeconfig (embedded CA, client cert).
+    return kopf.login_with_kubeconfig(**kwargs)
 
 
 @kopf.on.startup()
@@ -37,6 +44,18 @@ def deleted(name, **_):
 """
 
 
+@pytest.fixture
+def own_registry() -> Iterator[None]:
+    """Kopf loads the operator file into its process-wide default registry: give this test a
+    fresh one, so handlers other tests imported (ours) neither run here nor leak out."""
+    previous = kopf.get_default_registry()
+    kopf.set_default_registry(kopf.OperatorRegistry())
+    try:
+        yield
+    finally:
+        kopf.set_default_registry(previous)
+
+
 def _eventually(check: Callable[[], bool], timeout: float = 30.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -46,6 +65,7 @@ def _eventually(check: Callable[[], bool], timeout: float = 30.0) -> bool:
     return False
 
 
+@pytest.mark.usefixtures("own_registry")
 def test_kopf_runner_handles_create_and_delete(
     control_plane: Cluster,
     namespace: str,

@@ -9,8 +9,7 @@ from typing import Any, cast
 
 import pytest
 
-from ncc_operator.handlers.kinds import _blocked_deletion_now_released
-from ncc_operator.handlers.startup import FINALIZER
+from ncc_operator.models import FINALIZER
 from ncc_operator.reconcile import (
     AuthFailed,
     Creation,
@@ -22,6 +21,7 @@ from ncc_operator.reconcile import (
     Update,
     reconcile,
 )
+from ncc_operator.reconcile.driver import blocked_deletion_now_released
 from ncc_operator.reconcile.engine import DELETE_BLOCKED_RETRY_SECONDS
 from ncc_operator.resources.accounts import AccountClient, AccountPool
 from ncc_operator.resources.adapters import NccAdapter
@@ -119,7 +119,7 @@ def _ncc_body(*, policy: str, reason: str, finalizer: bool = True) -> dict[str, 
 def test_blocked_deletion_released_on_policy_switch(
     body: dict[str, Any], expected: bool, why: str
 ) -> None:
-    assert _blocked_deletion_now_released(NccAdapter(), body) is expected, why
+    assert blocked_deletion_now_released(NccAdapter(), body, FINALIZER) is expected, why
 
 
 class _FailingPool:

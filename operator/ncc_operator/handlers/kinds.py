@@ -9,17 +9,15 @@ is optional (no finalizer).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import kopf
 
-from ncc_operator.models import GROUP, RECONCILE_REQUESTED_AT_ANNOTATION, VERSION
-from ncc_operator.reconcile.driver import Adapter, Cause
+from ncc_operator.models import FINALIZER, GROUP, RECONCILE_REQUESTED_AT_ANNOTATION, VERSION
+from ncc_operator.reconcile.driver import Adapter, Cause, blocked_deletion_now_released
 from ncc_operator.settings import Settings
 
 from .context import drive
-from .startup import FINALIZER
 
 REQUESTED_FIELD = ("metadata", "annotations", RECONCILE_REQUESTED_AT_ANNOTATION)
 
@@ -46,7 +44,7 @@ def register(plural: str, adapter: Adapter, settings: Settings, *, finalizer: bo
         await drive(adapter, Cause.DELETE, body=body, patch=patch, memo=memo, kwargs=kw)
 
     def released_at_once(body: kopf.Body, **_: Any) -> bool:
-        return finalizer and _blocked_deletion_now_released(adapter, body)
+        return finalizer and blocked_deletion_now_released(adapter, body, FINALIZER)
 
     # Kopf retries a blocked delete handler only when its delay ends (up to a minute), even if the
     # spec changes meanwhile; "Orphan always releases the finalizer at once" (DESIGN §3), so a
@@ -58,22 +56,3 @@ def register(plural: str, adapter: Adapter, settings: Settings, *, finalizer: bo
             patch.setdefault("metadata", {})["finalizers"] = [
                 f for f in finalizers if f != FINALIZER
             ]
-
-
-def _blocked_deletion_now_released(adapter: Adapter, body: Mapping[str, Any]) -> bool:
-    """Our finalizer is waiting on a blocked delete (DeleteBlocked), and the spec now says the
-    deletion must release without touching Databricks."""
-    if FINALIZER not in body.get("metadata", {}).get("finalizers", []):
-        return False
-    conditions = (body.get("status") or {}).get("conditions", [])
-    blocked = any(
-        c.get("type") == "Synced" and c.get("reason") == "DeleteBlocked" for c in conditions
-    )
-    if not blocked:
-        return False
-    try:
-        subject = adapter.subject(body, forced=False)
-    except ValueError:  # an object the model rejects: the regular handlers report it
-        return False
-    releases = subject.orphan_on_delete or subject.observe_only
-    return subject.deleting and releases and not subject.paused

@@ -13,6 +13,7 @@ import kopf
 import prometheus_client
 
 from ncc_operator import metrics
+from ncc_operator.models import FINALIZER
 from ncc_operator.reconcile.driver import Driver
 from ncc_operator.reconcile.schedule import Schedule
 from ncc_operator.resources.accounts import AccountPool, PoolOptions
@@ -22,7 +23,6 @@ from ncc_operator.resources.world import IndexedWorld
 from ncc_operator.settings import Settings
 
 SETTINGS = Settings.from_env()
-FINALIZER = "ncc-operator.io/finalizer"
 STATE_PREFIX = "state.ncc-operator.io"
 """Prefix of the operator's bookkeeping annotations (handler progress, last-handled spec)."""
 logger = logging.getLogger(__name__)

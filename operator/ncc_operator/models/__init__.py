@@ -22,6 +22,7 @@ from .account import (
 )
 from .common import (
     API_VERSION,
+    FINALIZER,
     GROUP,
     PAUSED_ANNOTATION,
     RECONCILE_REQUESTED_AT_ANNOTATION,
@@ -80,6 +81,7 @@ __all__ = [
     "API_VERSION",
     "DEFAULT_HOSTS",
     "DEFAULT_TOKEN_PATH",
+    "FINALIZER",
     "GROUP",
     "MAX_DOMAIN_NAMES",
     "MAX_WORKSPACES_PER_NCC",

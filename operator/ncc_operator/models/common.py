@@ -24,6 +24,8 @@ API_VERSION = f"{GROUP}/{VERSION}"
 # `ncc-operator.io/paused: "true"` stops all writes to Databricks; the engine reports
 # Synced=False ReconcilePaused. Any other value (or absence) means "not paused".
 PAUSED_ANNOTATION = "ncc-operator.io/paused"
+# Held by NCCs and rules until their Databricks object is deleted (or released by Orphan).
+FINALIZER = "ncc-operator.io/finalizer"
 # Changing this annotation's value (any token, e.g. a timestamp) forces a re-observe now.
 RECONCILE_REQUESTED_AT_ANNOTATION = "ncc-operator.io/reconcile-requested-at"
 

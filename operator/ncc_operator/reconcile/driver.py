@@ -58,8 +58,8 @@ class Driver:
         self.schedule = schedule or Schedule()
         self.locks = Locks()
         self.fast_seconds = fast_seconds
-        self._written: dict[str, tuple[str, Mapping[str, Any]]] = {}
-        """uid → (resourceVersion a pass read, the status it patched): see :meth:`_fresh`."""
+        self._written: dict[str, tuple[Mapping[str, Any], Mapping[str, Any]]] = {}
+        """uid → (status a pass read, status after its patch): see :meth:`_fresh`."""
 
     async def run(
         self,
@@ -86,7 +86,7 @@ class Driver:
             status = {**subject.status, **(result.status_patch or {})}
             if result.status_patch:
                 patch.setdefault("status", {}).update(result.status_patch)
-                self._written[uid] = (_version(body), status)
+                self._written[uid] = (subject.status, status)
             else:
                 self._written.pop(uid, None)
             sink.settled(status, released=result.release)
@@ -102,21 +102,19 @@ class Driver:
         return False
 
     def _fresh(self, uid: str, body: kopf.Body) -> Mapping[str, Any]:
-        """``body``, or — when it is the very version the previous pass read — that pass's status.
+        """``body``, with the status the previous pass patched if that patch is not in it yet.
 
         Kopf applies a handler's status patch only after the handler returns, so a change handler
-        and a timer tick can both start from one resourceVersion. The second must not act on the
-        status the first already replaced (it would adopt the rule the first just created and
-        repeat its events). Only a pass that wrote is remembered, so a lost patch is redone.
+        and a timer tick can both start from a body that predates it. The second must not act on
+        the status the first already replaced (it would adopt the rule the first just created
+        and repeat its events). Only the operator writes status, so a body still carrying the
+        status the last pass read has not caught up. Only a pass that wrote is remembered, so a
+        lost patch is redone by the pass after.
         """
         written = self._written.get(uid)
-        if written is None or written[0] != _version(body):
+        if written is None or dict(body.get("status") or {}) != dict(written[0]):
             return body
         return {**body, "status": dict(written[1])}
-
-
-def _version(body: Mapping[str, Any]) -> str:
-    return str(body.get("metadata", {}).get("resourceVersion", ""))
 
 
 def _deletion_message(patch: Mapping[str, Any] | None) -> str:
@@ -124,3 +122,24 @@ def _deletion_message(patch: Mapping[str, Any] | None) -> str:
         if condition.get("type") == "Synced" and condition.get("status") == "False":
             return str(condition.get("message", "deletion is waiting"))
     return "deletion is waiting"
+
+
+def blocked_deletion_now_released(
+    adapter: Adapter, body: Mapping[str, Any], finalizer: str
+) -> bool:
+    """Our finalizer is waiting on a blocked delete (DeleteBlocked), and the spec now says the
+    deletion must release without touching Databricks."""
+    if finalizer not in body.get("metadata", {}).get("finalizers", []):
+        return False
+    conditions = (body.get("status") or {}).get("conditions", [])
+    blocked = any(
+        c.get("type") == "Synced" and c.get("reason") == "DeleteBlocked" for c in conditions
+    )
+    if not blocked:
+        return False
+    try:
+        subject = adapter.subject(body, forced=False)
+    except ValueError:  # an object the model rejects: the regular handlers report it
+        return False
+    releases = subject.orphan_on_delete or subject.observe_only
+    return subject.deleting and releases and not subject.paused
