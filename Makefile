@@ -7,7 +7,7 @@ UV_VERSION := 0.13.8
 UV := python3 -m uv
 PY := .venv/bin/python
 
-.PHONY: install tools lint typecheck test test-fast emulator demo demo-down clean
+.PHONY: install tools lint test test-fast bench emulator demo demo-down clean
 
 install: ## create .venv from uv.lock (installs uv itself if missing)
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
@@ -27,6 +27,9 @@ test: tools ## the whole suite, cluster tests included
 
 test-fast: install ## unit + emulator tests only (no control plane)
 	.venv/bin/pytest -m "not cluster and not tools"
+
+bench: tools ## DESIGN §6 targets as ratios in one run (bench/README.md); ARGS="--quick" for < 2 min
+	$(PY) -m bench $(ARGS)
 
 emulator: install ## run the Databricks emulator in the foreground (see docs/emulator.md)
 	.venv/bin/ncc-operator emulator --cloud azure --workspace 1234567890123456:eastus2
