@@ -64,9 +64,9 @@ def test_sigkill_between_create_post_and_status_write_leaves_exactly_one_rule(en
     duplicate: after restart the rule is found by natural key (NCC + target) and adopted."""
     ready_ncc(env)
     admin = env.emulator.admin
-    # The POST commits the rule at once but answers only 30 s later: the operator is stuck
+    # The POST commits the rule at once but answers only 15 s later: the operator is stuck
     # between "Databricks created it" and "status.id written" when we kill it.
-    admin.set_faults(slow_create_seconds=30)
+    admin.set_faults(slow_create_seconds=15)
     env.azure_rule("blob")
     wait_until(lambda: count(env, CREATE_RULE) == 1, "the create POST")
     assert len(active_rules(env)) == 1, "the POST must already have committed the rule"
@@ -114,6 +114,10 @@ def test_creating_then_awaiting_approval_then_established(env: Env) -> None:
     assert ready(established)["status"] == "True"
     assert established["status"]["atProvider"]["connectionState"] == "ESTABLISHED"
     assert count(env, CREATE_RULE) == 1
+    # One event per transition; the rule it just created is never "adopted" by a second pass.
+    assert sorted(env.event_reasons("blob")) == sorted(
+        ["Created", "Creating", "AwaitingApproval", "Established"]
+    ), env.event_reasons("blob")
 
 
 def _reject(env: Env, name: str) -> None:
@@ -384,7 +388,11 @@ def test_every_transition_emits_an_event_from_the_vocabulary(env: Env) -> None:
             ("AwaitingApproval", "Normal"),
         ]
     )
-    wait_until(lambda: reasons() == expected, f"events {expected}", timeout=10)
+    try:
+        wait_until(lambda: reasons() == expected, "the events of every transition", timeout=10)
+    except AssertionError:
+        timeline = sorted((e.get("eventTime"), e["reason"]) for e in env.events("blob"))
+        raise AssertionError(f"{reasons()} != {expected}; {timeline}") from None
     vocabulary = {str(r) for r in EventReason}
     assert {e["reason"] for e in env.events("blob")} <= vocabulary
 

@@ -86,6 +86,9 @@ class FakeWorld:
     def rules(self) -> Iterable[RuleEntry]:
         return list(self.rule_entries.values())
 
+    def rules_of(self, ncc: Ref) -> Iterable[RuleEntry]:
+        return [r for r in self.rule_entries.values() if r.ncc == ncc]
+
     def namespace_labels(self, name: str) -> Mapping[str, str] | None:
         return self.labels.get(name)
 

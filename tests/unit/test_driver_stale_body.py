@@ -19,6 +19,7 @@ from ncc_operator.reconcile import (
     ExternalClient,
     Observation,
     Readiness,
+    Result,
     Subject,
     Update,
 )
@@ -95,6 +96,9 @@ class _Adapter:
     def sink(self, body: kopf.Body) -> _Sink:
         return self._sink
 
+    def dependents(self, body: Mapping[str, Any], context: Any) -> list[str]:
+        return ["dependent-uid"]
+
 
 def _body(version: str, status: Mapping[str, Any] | None = None) -> kopf.Body:
     raw: dict[str, Any] = {
@@ -134,3 +138,13 @@ async def test_a_lost_patch_is_redone_by_the_pass_after() -> None:
     await driver.run(adapter, _body("1"), cast(kopf.Patch, redo), None, Cause.CHANGE)
     assert redo["status"]["id"] == "id-1"
     assert thing.creates == 1
+
+
+async def test_recording_an_id_wakes_the_dependents_at_once() -> None:
+    # Rules wait on their NCC's id with a flat retry; the NCC's pass that records it wakes them.
+    thing, sink = _Thing(), _Sink()
+    driver = Driver()
+    driver.schedule.plan("dependent-uid", Result("error", requeue_after=60.0))
+    assert not driver.schedule.due("dependent-uid")
+    await driver.run(_Adapter(thing, sink), _body("1"), cast(kopf.Patch, {}), None, Cause.TICK)
+    assert driver.schedule.due("dependent-uid")

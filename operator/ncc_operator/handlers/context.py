@@ -14,7 +14,11 @@ from ncc_operator.resources.world import IndexedWorld
 
 def runtime_of(memo: kopf.Memo, kwargs: dict[str, Any]) -> Runtime:
     world = IndexedWorld(
-        kwargs["dbx_accounts"], kwargs["dbx_nccs"], kwargs["dbx_rules"], kwargs["namespace_labels"]
+        kwargs["dbx_accounts"],
+        kwargs["dbx_nccs"],
+        kwargs["dbx_rules"],
+        kwargs["namespace_labels"],
+        kwargs["dbx_rules_by_ncc"],
     )
     runtime: Runtime = memo["runtime"]
     return dataclasses.replace(runtime, world=world)

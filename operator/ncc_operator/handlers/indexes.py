@@ -42,6 +42,17 @@ def dbx_rules(body: kopf.Body, **_: Any) -> dict[Ref, Any]:
     return _indexed(rule_entry, body)
 
 
+@kopf.index(GROUP, VERSION, RULE_PLURAL)
+def dbx_rules_by_ncc(body: kopf.Body, **_: Any) -> dict[Ref, Any]:
+    # Rules grouped by the NCC they reference: conflict checks, NCC deletion and wake-ups look
+    # at one NCC's rules without scanning every rule of the cluster.
+    try:
+        entry = rule_entry(body)
+    except ValueError:
+        return {}
+    return {entry.ncc: entry}
+
+
 @kopf.index("", "v1", "namespaces")
 def namespace_labels(name: str, labels: kopf.Labels, **_: Any) -> dict[str, dict[str, str]]:
     return {name: dict(labels)}

@@ -50,6 +50,10 @@ class Adapter(Protocol):
 
     def sink(self, body: kopf.Body) -> Sink: ...
 
+    def dependents(self, body: Mapping[str, Any], context: Any) -> list[str]:
+        """Uids of objects that wait on this one (ReferenceNotReady) and should look again."""
+        ...
+
 
 class Driver:
     def __init__(
@@ -90,6 +94,10 @@ class Driver:
             else:
                 self._written.pop(uid, None)
             sink.settled(status, released=result.release)
+            if _became_usable(subject.status, status):
+                # Dependents wait on this object with a flat retry; wake them now instead.
+                for dependent in adapter.dependents(body, context):
+                    self.schedule.now(dependent)
             if result.release:
                 self._written.pop(uid, None)
                 self.schedule.forget(uid)
@@ -143,3 +151,14 @@ def blocked_deletion_now_released(
         return False
     releases = subject.orphan_on_delete or subject.observe_only
     return subject.deleting and releases and not subject.paused
+
+
+def _became_usable(before: Mapping[str, Any], after: Mapping[str, Any]) -> bool:
+    """Ready turned True, or a Databricks id was recorded: what dependents wait for."""
+    return (_ready(after) and not _ready(before)) or bool(after.get("id") and not before.get("id"))
+
+
+def _ready(status: Mapping[str, Any]) -> bool:
+    return any(
+        c.get("type") == "Ready" and c.get("status") == "True" for c in status.get("conditions", [])
+    )

@@ -28,7 +28,7 @@ from .accounts import AccountClient
 from .ncc import connect_ncc
 from .rule import connect_rule
 from .runtime import Runtime
-from .world import account_entry, ncc_entry, rule_entry
+from .world import Ref, account_entry, ncc_entry, rule_entry
 
 
 @dataclass(frozen=True)
@@ -114,6 +114,16 @@ class AccountAdapter:
     def sink(self, body: kopf.Body) -> KopfSink:
         return KopfSink(self.kind, body)
 
+    def dependents(self, body: Mapping[str, Any], context: Any) -> list[str]:
+        """NCCs using this account: they wait on it with ReferenceNotReady."""
+        runtime: Runtime = context
+        ref = _ref(body)
+        return [
+            n.uid
+            for n in runtime.world.nccs()
+            if n.ref.namespace == ref.namespace and n.resource.spec.account_ref.name == ref.name
+        ]
+
 
 class _ManagedAdapter:
     """NCCs and rules: both carry deletionPolicy and managementPolicy in their spec."""
@@ -142,6 +152,11 @@ class _ManagedAdapter:
 class NccAdapter(_ManagedAdapter):
     model = NetworkConnectivityConfigResource
 
+    def dependents(self, body: Mapping[str, Any], context: Any) -> list[str]:
+        """Rules of this NCC: they wait on its id with ReferenceNotReady."""
+        runtime: Runtime = context
+        return [r.uid for r in runtime.world.rules_of(_ref(body))]
+
     async def connect(
         self, body: Mapping[str, Any], context: Any, *, forced: bool
     ) -> ExternalClient:
@@ -151,7 +166,15 @@ class NccAdapter(_ManagedAdapter):
 class RuleAdapter(_ManagedAdapter):
     model = PrivateEndpointRuleResource
 
+    def dependents(self, body: Mapping[str, Any], context: Any) -> list[str]:
+        return []
+
     async def connect(
         self, body: Mapping[str, Any], context: Any, *, forced: bool
     ) -> ExternalClient:
         return await connect_rule(rule_entry(body), context, forced=forced)
+
+
+def _ref(body: Mapping[str, Any]) -> Ref:
+    meta = body.get("metadata", {})
+    return Ref(str(meta.get("namespace", "")), str(meta.get("name", "")))

@@ -77,6 +77,23 @@ class Observations:
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._nccs: _SingleFlight[NetworkConnectivityConfiguration | None] = _SingleFlight(clock)
         self._workspaces: _SingleFlight[dict[int, Workspace]] = _SingleFlight(clock)
+        self._parsed: dict[
+            str, tuple[NetworkConnectivityConfiguration, dict[str, NccPrivateEndpointRule]]
+        ] = {}
+
+    def rules_in(self, ncc: NetworkConnectivityConfiguration) -> dict[str, NccPrivateEndpointRule]:
+        """The rules embedded in a snapshot, by rule id, parsed once per snapshot.
+
+        Every rule of an NCC reads the same snapshot; without this each would re-validate all
+        of its siblings (quadratic in the rules per NCC).
+        """
+        key = str(ncc.network_connectivity_config_id)
+        cached = self._parsed.get(key)
+        if cached is not None and cached[0] is ncc:
+            return cached[1]
+        rules = {str(r.rule_id): r for r in embedded_rules(ncc)}
+        self._parsed[key] = (ncc, rules)
+        return rules
 
     async def ncc(
         self, client: DatabricksAccountClient, ncc_id: str, *, max_age: float

@@ -33,7 +33,6 @@ from ncc_operator.reconcile import (
     Update,
 )
 
-from .cache import embedded_rules
 from .errors import problem_from
 from .runtime import Runtime
 from .world import AccountEntry, NccEntry, Ref
@@ -126,8 +125,12 @@ class NccClient:
             ncc, adopted = await self._find()
             if ncc is None:
                 return Observation(exists=False, drift=self._drift())
+            # One list per account serves all its NCCs within half a resync; our own PATCHes
+            # drop it at once (``update``), so only out-of-band changes wait that long.
             workspaces = await self._runtime.observations.workspaces(
-                self._client, str(self._account.ref), max_age=self._runtime.pace.fast_seconds
+                self._client,
+                str(self._account.ref),
+                max_age=self._runtime.pace.resync_seconds / 2,
             )
         except DatabricksError as error:
             raise problem_from(error, doing="reading the NCC") from None
@@ -180,7 +183,8 @@ class NccClient:
         )
         to_attach, unsynced = self._plan_workspaces(ncc_id, attached, workspaces)
         counts = Counter(
-            "DEACTIVATED" if r.deactivated else str(r.connection_state) for r in embedded_rules(ncc)
+            "DEACTIVATED" if r.deactivated else str(r.connection_state)
+            for r in self._runtime.observations.rules_in(ncc).values()
         )
         summary = ", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "none"
         return Observation(
@@ -278,7 +282,7 @@ class NccClient:
 
     async def delete(self, seen: Observation) -> Deletion:
         ncc_id = str(seen.external_id)
-        rules = sorted(str(r.ref) for r in self._runtime.world.rules() if r.ncc == self._entry.ref)
+        rules = sorted(str(r.ref) for r in self._runtime.world.rules_of(self._entry.ref))
         if rules:
             return Deletion(
                 done=False,

@@ -13,15 +13,12 @@ from __future__ import annotations
 from typing import Any
 
 from ncc_operator.databricks import (
-    CreatePrivateEndpointRule,
     DatabricksAccountClient,
     DatabricksError,
     NccPrivateEndpointRule,
     NotFound,
-    UpdatePrivateEndpointRule,
     rule_update_mask,
 )
-from ncc_operator.models import PrivateEndpointRuleResource
 from ncc_operator.reconcile import (
     Conflict,
     Creation,
@@ -33,54 +30,12 @@ from ncc_operator.reconcile import (
     Update,
 )
 
-from .cache import embedded_rules
 from .errors import problem_from
 from .ncc import account_of
 from .rule_states import TERMINAL_STATES, TRANSITIONAL_STATES, readiness_of, state_of
 from .runtime import Runtime
+from .targets import desired_create, desired_update, identity
 from .world import NccEntry, RuleEntry
-
-Identity = tuple[str, ...]
-
-
-def identity(rule: NccPrivateEndpointRule | CreatePrivateEndpointRule) -> Identity:
-    """What makes two rules of one NCC "the same target" (the natural key)."""
-    return (
-        rule.resource_id or "",
-        rule.group_id or "",
-        rule.endpoint_service or "",
-        ",".join(sorted(rule.resource_names or [])),
-        ",".join(sorted(rule.domain_names or [])) if not rule.group_id else "",
-    )
-
-
-def desired_create(resource: PrivateEndpointRuleResource) -> CreatePrivateEndpointRule:
-    spec = resource.spec
-    if spec.azure is not None:
-        return CreatePrivateEndpointRule(
-            resource_id=spec.azure.resource_id,
-            group_id=spec.azure.group_id,
-            domain_names=list(spec.azure.domain_names) if spec.azure.domain_names else None,
-        )
-    assert spec.aws is not None
-    return CreatePrivateEndpointRule(
-        endpoint_service=spec.aws.endpoint_service,
-        resource_names=list(spec.aws.resource_names) if spec.aws.resource_names else None,
-        domain_names=list(spec.aws.domain_names) if spec.aws.domain_names else None,
-    )
-
-
-def desired_update(resource: PrivateEndpointRuleResource) -> UpdatePrivateEndpointRule:
-    spec = resource.spec
-    if spec.azure is not None:
-        names = spec.azure.domain_names
-        return UpdatePrivateEndpointRule(domain_names=list(names) if names else None)
-    assert spec.aws is not None
-    return UpdatePrivateEndpointRule(
-        domain_names=list(spec.aws.domain_names) if spec.aws.domain_names else None,
-        resource_names=list(spec.aws.resource_names) if spec.aws.resource_names else None,
-        enabled=spec.aws.enabled if spec.aws.is_s3 else None,
-    )
 
 
 async def connect_rule(entry: RuleEntry, runtime: Runtime, *, forced: bool) -> RuleClient:
@@ -117,16 +72,17 @@ def _check_namespace_allowed(entry: RuleEntry, ncc: NccEntry, runtime: Runtime) 
 
 
 def _check_unique_owner(entry: RuleEntry, ncc_id: str, runtime: Runtime) -> None:
-    mine = identity(desired_create(entry.resource))
+    """Two resources must never manage one rule: the earlier one keeps it.
+
+    Only the rules of the same NCC resource can collide (an index lookup), and their target
+    identities were computed once, when indexed: this check stays cheap at thousands of rules.
+    """
     my_ids = {i for i in (entry.id, entry.resource.spec.external_id) if i}
-    for other in runtime.world.rules():
+    for other in runtime.world.rules_of(entry.ncc):
         if other.uid == entry.uid or other.order > entry.order:
             continue
-        other_ncc = runtime.world.ncc(other.ncc)
-        if other_ncc is None or other_ncc.id != ncc_id:
-            continue
         their_ids = {i for i in (other.id, other.resource.spec.external_id) if i}
-        if my_ids & their_ids or identity(desired_create(other.resource)) == mine:
+        if my_ids & their_ids or other.target == entry.target:
             raise Conflict(
                 f"PrivateEndpointRule {other.ref} already manages this target on NCC {ncc_id}. "
                 "Only one resource may manage a rule: delete one of them."
@@ -168,7 +124,7 @@ class RuleClient:
             )
         return self._observation(found, adopted)
 
-    async def _rules(self) -> list[NccPrivateEndpointRule]:
+    async def _rules(self) -> dict[str, NccPrivateEndpointRule]:
         at = self._resource.status.at_provider
         state = at.connection_state if at is not None else None
         # A settled rule reads a snapshot up to one resync old (its NCC refreshes it); a rule
@@ -178,14 +134,14 @@ class RuleClient:
         ncc = await self._runtime.observations.ncc(self._client, self._ncc_id, max_age=max_age)
         if ncc is None:
             raise ReferenceNotReady(f"NCC {self._ncc_id} no longer exists at Databricks.")
-        return embedded_rules(ncc)
+        return self._runtime.observations.rules_in(ncc)
 
     async def _find(
-        self, rules: list[NccPrivateEndpointRule]
+        self, rules: dict[str, NccPrivateEndpointRule]
     ) -> tuple[NccPrivateEndpointRule | None, bool]:
         known = self._entry.id or self._resource.spec.external_id
         if known:
-            found = next((r for r in rules if r.rule_id == known), None)
+            found = rules.get(known)
             if found is None:
                 # Not in the snapshot: confirm with the rule itself (it may be newer).
                 try:
@@ -199,7 +155,7 @@ class RuleClient:
                 )
             return found, found is not None and known != self._entry.id
         target = identity(desired_create(self._resource))
-        matches = [r for r in rules if not r.deactivated and identity(r) == target]
+        matches = [r for r in rules.values() if not r.deactivated and identity(r) == target]
         if len(matches) > 1:
             ids = ", ".join(str(r.rule_id) for r in matches)
             raise Conflict(
@@ -273,8 +229,7 @@ class RuleClient:
         ncc = await self._runtime.observations.ncc(
             self._client, self._ncc_id, max_age=self._runtime.pace.fast_seconds
         )
-        rules = embedded_rules(ncc) if ncc is not None else []
-        found = next((r for r in rules if r.rule_id == rule_id), None)
+        found = self._runtime.observations.rules_in(ncc).get(rule_id) if ncc is not None else None
         return found or NccPrivateEndpointRule(rule_id=rule_id)
 
     async def delete(self, seen: Observation) -> Deletion:

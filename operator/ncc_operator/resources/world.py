@@ -17,6 +17,8 @@ from ncc_operator.models import (
     PrivateEndpointRuleResource,
 )
 
+from .targets import Identity, desired_create, identity
+
 
 @dataclass(frozen=True, order=True)
 class Ref:
@@ -59,6 +61,8 @@ class NccEntry(Entry):
 class RuleEntry(Entry):
     resource: PrivateEndpointRuleResource
     ncc: Ref
+    target: Identity
+    """The rule's natural key within its NCC, computed once when indexed."""
 
 
 class World(Protocol):
@@ -69,6 +73,10 @@ class World(Protocol):
     def nccs(self) -> Iterable[NccEntry]: ...
 
     def rules(self) -> Iterable[RuleEntry]: ...
+
+    def rules_of(self, ncc: Ref) -> Iterable[RuleEntry]:
+        """The rules referencing one NCC resource (an index lookup, not a scan)."""
+        ...
 
     def namespace_labels(self, name: str) -> Mapping[str, str] | None: ...
 
@@ -100,7 +108,10 @@ def ncc_entry(body: Mapping[str, Any]) -> NccEntry:
 def rule_entry(body: Mapping[str, Any]) -> RuleEntry:
     resource = PrivateEndpointRuleResource.from_body(body)
     ncc = Ref(resource.ncc_namespace, resource.spec.ncc_ref.name)
-    return RuleEntry(resource=resource, ncc=ncc, **_entry_fields(body, resource.status))
+    target = identity(desired_create(resource))
+    return RuleEntry(
+        resource=resource, ncc=ncc, target=target, **_entry_fields(body, resource.status)
+    )
 
 
 class IndexedWorld:
@@ -112,11 +123,13 @@ class IndexedWorld:
         nccs: Mapping[Ref, Iterable[NccEntry]],
         rules: Mapping[Ref, Iterable[RuleEntry]],
         namespaces: Mapping[str, Iterable[Mapping[str, str]]],
+        rules_by_ncc: Mapping[Ref, Iterable[RuleEntry]] | None = None,
     ) -> None:
         self._accounts = accounts
         self._nccs = nccs
         self._rules = rules
         self._namespaces = namespaces
+        self._rules_by_ncc = rules_by_ncc or {}
 
     def account(self, ref: Ref) -> AccountEntry | None:
         return next(iter(self._accounts.get(ref, ())), None)
@@ -129,6 +142,9 @@ class IndexedWorld:
 
     def rules(self) -> Iterable[RuleEntry]:
         return [e for store in self._rules.values() for e in store]
+
+    def rules_of(self, ncc: Ref) -> Iterable[RuleEntry]:
+        return list(self._rules_by_ncc.get(ncc, ()))
 
     def namespace_labels(self, name: str) -> Mapping[str, str] | None:
         return next(iter(self._namespaces.get(name, ())), None)
