@@ -45,9 +45,11 @@ async def connect_rule(entry: RuleEntry, runtime: Runtime, *, forced: bool) -> R
     if not entry.deleting:
         _check_namespace_allowed(entry, ncc, runtime)
     if not ncc.id:
+        # A stable message (not the NCC's own, which changes as it progresses): waiting costs
+        # one status write, not one per step of the NCC.
         raise ReferenceNotReady(
-            f"NetworkConnectivityConfig {entry.ncc} has no Databricks id yet"
-            f"{': ' + ncc.ready_message if ncc.ready_message else ''}."
+            f"NetworkConnectivityConfig {entry.ncc} has no Databricks id yet; this rule is "
+            "created as soon as it has (see the NCC's status if it does not come)."
         )
     account = account_of(runtime, ncc.ref.namespace, ncc.resource.spec.account_ref.name)
     if str(account.resource.spec.cloud) != str(entry.resource.spec.cloud):
