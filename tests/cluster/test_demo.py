@@ -29,13 +29,13 @@ DEMO_BUDGET_SECONDS = 90.0
 def _assets() -> str:
     """A directory holding kube-apiserver, etcd and kubectl (built into the cache if needed)."""
     if tools.use_existing_cluster():
-        pytest.skip("the demo starts its own control plane; not with an existing cluster")
+        pytest.skip(reason="the demo starts its own control plane; not with an existing cluster")
     try:
         paths = [tools.resolve(name) for name in ("kube-apiserver", "etcd", "kubectl")]
     except tools.ToolError as error:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"control plane unavailable under CI=true:\n{error}", pytrace=False)
-        pytest.skip(str(error))
+        pytest.skip(reason=str(error))
     assets = os.environ.get("KUBEBUILDER_ASSETS") or str(versions.binaries_dir())
     assert all(path.parent == Path(assets) for path in paths), (paths, assets)
     return assets
