@@ -4,6 +4,6 @@ One module per kind plus start-up and indexes; each handler parses nothing and d
 it picks the adapter and the cause and calls the shared driver (DESIGN §4).
 """
 
-from . import account, indexes, ncc, rule, startup
+from . import account, indexes, namespaces, ncc, rule, startup
 
-__all__ = ["account", "indexes", "ncc", "rule", "startup"]
+__all__ = ["account", "indexes", "namespaces", "ncc", "rule", "startup"]
