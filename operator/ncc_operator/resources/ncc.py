@@ -86,7 +86,6 @@ def _check_unique_owner(entry: NccEntry, runtime: Runtime) -> None:
         mine.databricks_name,
         mine.spec.region,
     )
-    my_ids = {i for i in (entry.id, mine.spec.external_id) if i}
     for other in runtime.world.nccs():
         if other.uid == entry.uid or other.order > entry.order:
             continue
@@ -97,8 +96,7 @@ def _check_unique_owner(entry: NccEntry, runtime: Runtime) -> None:
             theirs.databricks_name,
             theirs.spec.region,
         )
-        their_ids = {i for i in (other.id, theirs.spec.external_id) if i}
-        if my_ids & their_ids or their_key == my_key:
+        if entry.known_ids & other.known_ids or their_key == my_key:
             raise Conflict(
                 f"NetworkConnectivityConfig {other.ref} already manages this Databricks NCC "
                 f"({mine.databricks_name} in {mine.spec.region}). Only one resource may manage "

@@ -79,12 +79,10 @@ def _check_unique_owner(entry: RuleEntry, ncc_id: str, runtime: Runtime) -> None
     Only the rules of the same NCC resource can collide (an index lookup), and their target
     identities were computed once, when indexed: this check stays cheap at thousands of rules.
     """
-    my_ids = {i for i in (entry.id, entry.resource.spec.external_id) if i}
     for other in runtime.world.rules_of(entry.ncc):
         if other.uid == entry.uid or other.order > entry.order:
             continue
-        their_ids = {i for i in (other.id, other.resource.spec.external_id) if i}
-        if my_ids & their_ids or other.target == entry.target:
+        if entry.known_ids & other.known_ids or other.target == entry.target:
             raise Conflict(
                 f"PrivateEndpointRule {other.ref} already manages this target on NCC {ncc_id}. "
                 "Only one resource may manage a rule: delete one of them."

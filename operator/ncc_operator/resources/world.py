@@ -40,6 +40,13 @@ class Entry:
     ready: bool
     ready_message: str
     deleting: bool
+    external_id: str | None
+    """``spec.externalId``, for kinds that have one."""
+
+    @property
+    def known_ids(self) -> set[str]:
+        """Databricks ids this resource stands for: the recorded one and ``externalId``."""
+        return {i for i in (self.id, self.external_id) if i}
 
     @property
     def order(self) -> tuple[str, str, str]:
@@ -92,6 +99,7 @@ def _entry_fields(body: Mapping[str, Any], status: Any) -> dict[str, Any]:
         "ready": ready is not None and ready.status == "True",
         "ready_message": ready.message if ready is not None else "",
         "deleting": bool(meta.get("deletionTimestamp")),
+        "external_id": (body.get("spec") or {}).get("externalId"),
     }
 
 
