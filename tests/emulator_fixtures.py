@@ -1,6 +1,7 @@
 """Pytest plugin: Databricks emulators on loopback, each in its own background thread.
 
-- ``emulator``: Azure, fresh per test, rules leave CREATING at once (``creating_seconds=0``).
+- ``emulator``: Azure, fresh per test, rules leave CREATING at once (``creating_seconds=0``) and
+  NCC delete has no consistency window (``delete_consistency_seconds=0``; the CLI default is 60).
 - ``aws_emulator``: the same for AWS.
 - ``emulator_factory``: ``(cloud="azure", workspaces=[(id, region)], page_size=None, **config)``
   for anything else; every emulator it starts is stopped at teardown.
@@ -36,7 +37,11 @@ def emulator_factory() -> Iterator[EmulatorFactory]:
         page_size: int | None = None,
         **config: Any,
     ) -> RunningEmulator:
-        settings: dict[str, Any] = {"creating_seconds": 0, **config}
+        settings: dict[str, Any] = {
+            "creating_seconds": 0,
+            "delete_consistency_seconds": 0,
+            **config,
+        }
         if page_size is not None:
             settings["page_size"] = page_size
         running, stop = start_emulator(cloud, workspaces=workspaces or [], config=settings)

@@ -17,7 +17,7 @@ from aiohttp import web
 
 from .faults import parse_latency_spec
 from .server import Emulator, build_app
-from .settings import EmulatorConfig
+from .settings import PROFILES, EmulatorConfig
 from .testing import DEMO_ACCOUNT_ID, DEMO_CLIENT_ID
 
 # A local fake's well-known demo credential, never a real secret; override it for shared hosts.
@@ -60,6 +60,10 @@ async def _serve(emu: Emulator, host: str, port: int) -> None:
 @click.option("--rate-limit", type=float, help="Requests/s per account; 429 + Retry-After beyond.")
 @click.option("--page-size", type=int, help="Items per list page (default 50).")
 @click.option("--creating-seconds", type=float, help="Seconds a new rule stays CREATING.")
+@click.option(
+    "--profile", type=click.Choice(sorted(PROFILES)), default="fast", show_default=True,
+    help="Timing bundle: fast (tests, demo) or realistic (CREATING 180 s); options win.",
+)  # fmt: skip
 def emulator(
     *,
     host: str,
@@ -74,10 +78,12 @@ def emulator(
     rate_limit: float | None,
     page_size: int | None,
     creating_seconds: float | None,
+    profile: str,
 ) -> None:
     """Run a local Databricks Account API emulator (NCCs, private endpoint rules, workspaces)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     config = EmulatorConfig(rate_limit_rps=rate_limit)
+    config.merge(PROFILES[profile])
     if page_size is not None:
         config.page_size = page_size
     if creating_seconds is not None:

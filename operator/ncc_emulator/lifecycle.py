@@ -37,9 +37,14 @@ def _enter(rule: Rule, state: str, at_ms: int) -> None:
     rule.connection_state = state
     rule.state_since = at_ms
     rule.updated_time = max(rule.updated_time, at_ms)
-    if state == "PENDING" and rule.cloud == "aws":
-        # Interface endpoints exist (pending acceptance) as soon as the request is placed.
-        rule.vpc_endpoint_id = "vpce-" + _derived_hex(rule, "vpce", 17)
+    if state == "PENDING":
+        # The endpoint exists (pending approval) from PENDING on; while CREATING its name / id
+        # are empty (PR #5743, Databricks staff).
+        if rule.cloud == "aws":
+            rule.vpc_endpoint_id = "vpce-" + _derived_hex(rule, "vpce", 17)
+        else:
+            ncc_id, short = rule.network_connectivity_config_id, rule.rule_id[:8]
+            rule.endpoint_name = f"databricks-{ncc_id}-pe-{short}"
 
 
 def _leave_creating(rule: Rule, cfg: EmulatorConfig) -> None:
@@ -88,5 +93,9 @@ def owner_action(rule: Rule, action: str, now_ms: int) -> None:
 
 
 def deletes_immediately(rule: Rule) -> bool:
-    """PENDING/EXPIRED per the SDK docs; CREATING/CREATE_FAILED by emulator choice (no endpoint)."""
+    """Azure: PENDING/EXPIRED per the REST reference, CREATING/CREATE_FAILED by emulator choice
+    (no endpoint to retain). AWS never: its section of the delete page says the endpoint "is
+    deactivated and will be deleted after one day of deactivation"."""
+    if rule.cloud == "aws":
+        return False
     return rule.connection_state in {"PENDING", "EXPIRED", "CREATING", "CREATE_FAILED"}

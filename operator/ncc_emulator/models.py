@@ -26,6 +26,10 @@ class Ncc:
     # during which a delete is still refused (config ``delete_consistency_seconds``).
     rules_gone_at: int | None = None
     workspaces_gone_at: int | None = None
+    # Workspaces moved to another NCC within that window: the refusal message names them.
+    departed_workspace_ids: list[int] = field(default_factory=list)
+    # Creation order: list page tokens are cursors over it, so deletes never shift a page.
+    seq: int = 0
 
 
 @dataclass
@@ -51,6 +55,7 @@ class Rule:
     deactivated_at: int | None = None
     # Decided at create time from the admin "missing resources" registry.
     will_fail: bool = False
+    seq: int = 0
 
     @property
     def is_s3(self) -> bool:
@@ -66,6 +71,9 @@ class Workspace:
     creation_time: int = 0
     network_connectivity_config_id: str | None = None
     provisioning_until: int | None = None
+    # Other known Workspace fields set by PATCH (workspace_name, custom_tags, ...), stored
+    # verbatim and rendered over the defaults.
+    fields: dict[str, Any] = field(default_factory=dict)
 
 
 def _compact(data: dict[str, Any]) -> dict[str, Any]:
@@ -76,7 +84,7 @@ def _compact(data: dict[str, Any]) -> dict[str, Any]:
 def rule_json(rule: Rule, account_id: str) -> dict[str, Any]:
     """Full ``NccPrivateEndpointRule`` as returned by the rule endpoints."""
     data = dataclasses.asdict(rule)
-    for internal in ("cloud", "state_since", "will_fail"):
+    for internal in ("cloud", "state_since", "will_fail", "seq"):
         data.pop(internal)
     if not rule.deactivated:
         data.pop("deactivated")
@@ -126,7 +134,8 @@ def ncc_json(ncc: Ncc, account_id: str, cloud: str, rules: list[Rule]) -> dict[s
         key = "aws_private_endpoint_rules" if cloud == "aws" else "azure_private_endpoint_rules"
         egress["target_rules"] = {key: [embedded_rule_json(r, account_id) for r in rules]}
     data = dataclasses.asdict(ncc)
-    del data["rules_gone_at"], data["workspaces_gone_at"]
+    for internal in ("rules_gone_at", "workspaces_gone_at", "departed_workspace_ids", "seq"):
+        del data[internal]
     data["account_id"] = account_id
     data["egress_config"] = egress
     return _compact(data)
@@ -142,6 +151,7 @@ def workspace_json(ws: Workspace, account_id: str) -> dict[str, Any]:
         "workspace_status": ws.workspace_status,
         "creation_time": ws.creation_time,
         "network_connectivity_config_id": ws.network_connectivity_config_id,
+        **ws.fields,
     }
     data["aws_region" if ws.cloud == "aws" else "location"] = ws.region
     return _compact(data)

@@ -34,6 +34,7 @@ def snapshot(emu: Emulator) -> dict[str, Any]:
         "rules": [dataclasses.asdict(r) for r in store.rules.values()],
         "workspaces": [dataclasses.asdict(w) for w in store.workspaces.values()],
         "missing_targets": sorted(store.missing_targets),
+        "last_seq": store.last_seq,
         "principals": [dataclasses.asdict(p) for p in auth.principals.values()],
         "pats": auth.pats,
         "policies": [dataclasses.asdict(p) for p in auth.policies],
@@ -45,12 +46,14 @@ def restore(emu: Emulator, data: dict[str, Any]) -> None:
     if data.get("version") != FORMAT_VERSION or data.get("account_id") != emu.account_id:
         raise ValueError("state file belongs to another account or format version")
     emu.clock.offset_ms = int(data["clock_offset_ms"])
-    emu.config.__dict__.update(config_from_json(data["config"]).__dict__)
+    emu.config.__dict__.update(config_from_json(data["config"], drop_retired=True).__dict__)
     store, auth = emu.store, emu.auth
     store.nccs = {n["network_connectivity_config_id"]: Ncc(**n) for n in data["nccs"]}
     store.rules = {r["rule_id"]: Rule(**r) for r in data["rules"]}
     store.workspaces = {w["workspace_id"]: Workspace(**w) for w in data["workspaces"]}
     store.missing_targets = set(data["missing_targets"])
+    store.last_seq = int(data.get("last_seq", 0))
+    store.resume_sequence()
     auth.principals = {p["client_id"]: Principal(**p) for p in data["principals"]}
     auth.pats = dict(data["pats"])
     auth.policies = [FederationPolicy(**p) for p in data["policies"]]

@@ -18,11 +18,16 @@ _INACTIVE_STATES = frozenset({"CREATE_FAILED", "EXPIRED"})
 
 
 def _identity(rule: Rule) -> tuple[Any, ...]:
-    """The natural key of a target within one NCC (see the duplicate-rule choice in the docs)."""
+    """The natural key of a target within one NCC: its immutable fields only.
+
+    Azure: ``resource_id`` (Azure resource ids are case-insensitive) + ``group_id`` (None for
+    Private Link service rules, whose ``domain_names`` are mutable); unmerged Terraform PR #5648
+    claims a conflict on duplicate (resource_id, group_id, ncc_id). AWS: ``endpoint_service``
+    alone, ``resource_names`` / ``domain_names`` being mutable (an emulator choice).
+    """
     if rule.cloud == "azure":
-        return (rule.resource_id, rule.group_id)
-    names = (tuple(sorted(rule.resource_names)), tuple(sorted(rule.domain_names)))
-    return (rule.endpoint_service, *names)
+        return ((rule.resource_id or "").lower(), rule.group_id)
+    return (rule.endpoint_service,)
 
 
 class RuleService:
@@ -45,7 +50,7 @@ class RuleService:
     def list(self, ncc_id: str, token: str | None) -> dict[str, Any]:
         self.store.ncc(ncc_id)
         rules = self.store.rules_of(ncc_id)
-        page, nxt = paginate(rules, token, self.store.config.page_size)
+        page, nxt = paginate(rules, token, self.store.config.page_size, lambda r: r.seq)
         out: dict[str, Any] = {"items": [self.view(r) for r in page]}
         if nxt:
             out["next_page_token"] = nxt
@@ -63,8 +68,7 @@ class RuleService:
         )  # fmt: skip
         self._check_duplicate(rule)
         self._check_quota(ncc.region)
-        if store.cloud == "azure":
-            rule.endpoint_name = f"databricks-{ncc_id}-pe-{rule.rule_id[:8]}"
+        rule.seq = store.next_seq()
         if rule.is_s3:
             rule.enabled = False
         targets = {lifecycle.target_of(rule), rule.endpoint_service}
@@ -95,7 +99,8 @@ class RuleService:
         limit = store.config.endpoints_limit(store.cloud)
         if used >= limit:
             raise quota_exceeded(
-                f"Maximum number of private endpoints in region {region} reached ({limit})."
+                f"Quota exceeded: at most {limit} private endpoints per region (region {region} "
+                f"already has {used} across its network connectivity configurations)."
             )
 
     def patch(self, ncc_id: str, rule_id: str, mask: str | None, body: dict[str, Any]) -> Rule:
@@ -111,9 +116,9 @@ class RuleService:
         if rule.deactivated:
             return rule
         now = self.store.clock.now_ms()
+        self.store.note_rule_gone(rule, now)
         if lifecycle.deletes_immediately(rule):
             del self.store.rules[rule_id]
-            self.store.note_rule_gone(rule, now)
             return rule
         rule.deactivated, rule.deactivated_at, rule.updated_time = True, now, now
         return rule

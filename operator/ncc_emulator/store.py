@@ -9,29 +9,49 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from . import lifecycle
 from .clock import Clock
-from .errors import invalid_parameter, invalid_state, not_found, quota_exceeded
+from .errors import ApiError, invalid_parameter, not_found, quota_exceeded
 from .models import Ncc, Rule, Workspace, ncc_json, workspace_json
 from .settings import EmulatorConfig
-from .validation import NCC_MASKABLE, parse_mask, validate_ncc_create, validate_ncc_name
+from .validation import (
+    NCC_FIELD,
+    NCC_MASKABLE,
+    parse_mask,
+    validate_ncc_create,
+    validate_ncc_name,
+    workspace_changes,
+)
 
 T = TypeVar("T")
 
 
-def paginate(items: list[T], token: str | None, page_size: int) -> tuple[list[T], str | None]:
-    """Slice by an opaque offset token; the next token exists only when more items follow."""
-    start = 0
+_CURSOR = "after:"
+
+
+def paginate(
+    items: list[T], token: str | None, page_size: int, seq: Callable[[T], int]
+) -> tuple[list[T], str | None]:
+    """One page in creation order after the cursor in ``token`` (the ``seq`` of the last item
+    returned). A cursor, not an offset: deleting an already-listed item never skips a live one.
+    """
+    after: int | None = None
     if token:
         try:
-            start = int(base64.urlsafe_b64decode(token.encode()).decode().removeprefix("o:"))
+            text = base64.urlsafe_b64decode(token.encode()).decode()
+            if not text.startswith(_CURSOR):
+                raise ValueError(text)
+            after = int(text.removeprefix(_CURSOR))
         except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
             raise invalid_parameter(f"Invalid page_token {token!r}.") from exc
-    end = start + page_size
-    nxt = base64.urlsafe_b64encode(f"o:{end}".encode()).decode() if end < len(items) else None
-    return items[start:end], nxt
+    rest = sorted((i for i in items if after is None or seq(i) > after), key=seq)
+    page = rest[:page_size]
+    more = len(rest) > page_size
+    nxt = base64.urlsafe_b64encode(f"{_CURSOR}{seq(page[-1])}".encode()).decode() if more else None
+    return page, nxt
 
 
 class Store:
@@ -47,6 +67,20 @@ class Store:
         self.workspaces: dict[int, Workspace] = {}
         # Targets registered by the admin API as nonexistent: creates against them fail.
         self.missing_targets: set[str] = set()
+        self.last_seq = 0
+
+    def next_seq(self) -> int:
+        """The next creation-order number (NCCs and rules share one sequence)."""
+        self.last_seq += 1
+        return self.last_seq
+
+    def resume_sequence(self) -> None:
+        """After loading a state file: number objects that predate ``seq``, continue after."""
+        objects: list[Ncc | Rule] = [*self.nccs.values(), *self.rules.values()]
+        for obj in objects:
+            if obj.seq == 0:
+                obj.seq = self.next_seq()
+        self.last_seq = max([self.last_seq, *(o.seq for o in objects)])
 
     # -- rules seen through the clock ---------------------------------------------------------
 
@@ -54,11 +88,10 @@ class Store:
         now = self.clock.now_ms()
         purged = [r for r, rule in self.rules.items() if lifecycle.settle(rule, now, self.config)]
         for rule_id in purged:
-            rule = self.rules.pop(rule_id)
-            assert rule.deactivated_at is not None
-            self.note_rule_gone(rule, rule.deactivated_at + int(self.config.purge_seconds * 1000))
+            del self.rules[rule_id]
 
     def note_rule_gone(self, rule: Rule, at_ms: int) -> None:
+        """A rule was deleted or deactivated: starts the NCC delete consistency window."""
         ncc = self.nccs.get(rule.network_connectivity_config_id)
         if ncc is not None:
             ncc.rules_gone_at = max(ncc.rules_gone_at or 0, at_ms)
@@ -84,16 +117,18 @@ class Store:
         in_region = sum(1 for n in self.nccs.values() if n.region == region)
         if in_region >= self.config.limits.nccs_per_region:
             raise quota_exceeded(
-                f"Maximum number of network connectivity configurations in region {region} "
-                f"reached ({self.config.limits.nccs_per_region})."
+                f"Quota exceeded: at most {self.config.limits.nccs_per_region} network "
+                f"connectivity configurations per region (region {region} already has "
+                f"{in_region})."
             )
         now = self.clock.now_ms()
-        ncc = Ncc(str(uuid.uuid4()), name, region, creation_time=now, updated_time=now)
+        ncc = Ncc(str(uuid.uuid4()), name, region, now, now, seq=self.next_seq())
         self.nccs[ncc.network_connectivity_config_id] = ncc
         return ncc
 
     def list_nccs(self, token: str | None) -> dict[str, Any]:
-        page, nxt = paginate(list(self.nccs.values()), token, self.config.page_size)
+        nccs = list(self.nccs.values())
+        page, nxt = paginate(nccs, token, self.config.page_size, lambda n: n.seq)
         out: dict[str, Any] = {"items": [self.ncc_view(n) for n in page]}
         if nxt:
             out["next_page_token"] = nxt
@@ -126,18 +161,28 @@ class Store:
         window = int(self.config.delete_consistency_seconds * 1000)
         return gone_at is not None and self.clock.now_ms() < gone_at + window
 
+    def _refusal(self, ncc_id: str, reason: str) -> ApiError:
+        """Wording from Databricks staff's Terraform fixtures (PR #5648); status and code are
+        undocumented, hence configurable."""
+        cfg = self.config
+        message = f"Network Connectivity Config {ncc_id} is unable to be deleted because {reason}"
+        return ApiError(cfg.ncc_delete_refusal_status, cfg.ncc_delete_refusal_error_code, message)
+
     def delete_ncc(self, ncc_id: str) -> None:
+        """Refused while a rule is active or a workspace attached, and for the consistency
+        window after the last one went; deactivated rules alone do not block (#5292)."""
         ncc = self.ncc(ncc_id)
-        blocking = [
-            r for r in self.rules_of(ncc_id)
-            if not r.deactivated or self.config.deactivated_blocks_ncc_delete
-        ]  # fmt: skip
-        prefix = f"Network connectivity configuration {ncc_id} is unable to be deleted because it"
-        if blocking or self._recently_gone(ncc.rules_gone_at):
-            raise invalid_state(f"{prefix} has one or more private endpoint rules.")
-        attached = any(w.network_connectivity_config_id == ncc_id for w in self.workspaces.values())
-        if attached or self._recently_gone(ncc.workspaces_gone_at):
-            raise invalid_state(f"{prefix} is attached to one or more workspaces.")
+        active = [r for r in self.rules_of(ncc_id) if not r.deactivated]
+        if active or self._recently_gone(ncc.rules_gone_at):
+            raise self._refusal(ncc_id, "it has one or more private endpoint rules.")
+        attached = [
+            w for w, ws in self.workspaces.items() if ws.network_connectivity_config_id == ncc_id
+        ]
+        if not attached and self._recently_gone(ncc.workspaces_gone_at):
+            attached = ncc.departed_workspace_ids
+        if attached:
+            ids = ", ".join(str(w) for w in sorted(attached))
+            raise self._refusal(ncc_id, f"it is attached to one or more workspaces: {ids}")
         for rule in self.rules_of(ncc_id):
             del self.rules[rule.rule_id]
         del self.nccs[ncc_id]
@@ -169,32 +214,47 @@ class Store:
     def patch_workspace(
         self, workspace_id: int, mask: str | None, body: dict[str, Any]
     ) -> Workspace:
+        """Masked fields only (``*`` = all updatable fields); validated before any change."""
         ws = self.workspace(workspace_id)
-        fields = [f.strip() for f in (mask or "").split(",")]
-        if mask is not None and fields != ["network_connectivity_config_id"]:
-            raise invalid_parameter(
-                f"Unsupported update_mask {mask!r}: the emulator supports "
-                "'network_connectivity_config_id' only."
-            )
-        if "network_connectivity_config_id" not in body:
-            raise invalid_parameter("Field 'network_connectivity_config_id' must be specified.")
-        ncc_id = body.get("network_connectivity_config_id")
+        changes, full = workspace_changes(mask, body)
+        target = self._ncc_target(ws, changes, full)
+        for name, value in changes.items():
+            if name != NCC_FIELD and value is None:
+                ws.fields.pop(name, None)
+            elif name != NCC_FIELD:
+                ws.fields[name] = value
+        if target is not None:
+            self._attach(ws, target)
+        if self.config.workspace_provisioning_seconds > 0:
+            ws.workspace_status = "PROVISIONING"
+            delay = int(self.config.workspace_provisioning_seconds * 1000)
+            ws.provisioning_until = self.clock.now_ms() + delay
+        return ws
+
+    def _ncc_target(self, ws: Workspace, changes: dict[str, Any], full: bool) -> Ncc | None:
+        """The NCC a PATCH attaches (None: unchanged); refuses clearing (one-way attachment)."""
+        if NCC_FIELD not in changes:
+            return None
+        ncc_id = changes[NCC_FIELD]
         if not ncc_id:
+            if full and ws.network_connectivity_config_id is None:
+                return None  # a full replacement of an unattached workspace clears nothing
             raise invalid_parameter(
                 "A network connectivity configuration cannot be removed from a workspace; "
                 "it can only be replaced by another one."
             )
         ncc = self.ncc(str(ncc_id))
         self._check_attachable(ws, ncc)
+        return ncc
+
+    def _attach(self, ws: Workspace, ncc: Ncc) -> None:
         previous = self.nccs.get(ws.network_connectivity_config_id or "")
         if previous is not None and previous is not ncc:
+            if not self._recently_gone(previous.workspaces_gone_at):
+                previous.departed_workspace_ids = []
             previous.workspaces_gone_at = self.clock.now_ms()
+            previous.departed_workspace_ids.append(ws.workspace_id)
         ws.network_connectivity_config_id = ncc.network_connectivity_config_id
-        if self.config.workspace_provisioning_seconds > 0:
-            ws.workspace_status = "PROVISIONING"
-            delay = int(self.config.workspace_provisioning_seconds * 1000)
-            ws.provisioning_until = self.clock.now_ms() + delay
-        return ws
 
     def _check_attachable(self, ws: Workspace, ncc: Ncc) -> None:
         if ws.region != ncc.region:
@@ -209,6 +269,6 @@ class Store:
         limit = self.config.limits.workspaces_per_ncc
         if ws.network_connectivity_config_id != ncc_id and len(attached) >= limit:
             raise quota_exceeded(
-                f"Network connectivity configuration {ncc_id} is already attached to the "
-                f"maximum number of workspaces ({limit})."
+                f"Quota exceeded: at most {limit} workspaces per network connectivity "
+                f"configuration ({ncc_id} is attached to {len(attached)})."
             )

@@ -25,6 +25,24 @@ RULE_OUTPUT_FIELDS = frozenset(
     }
 )  # fmt: skip
 RULE_IMMUTABLE = frozenset({"resource_id", "group_id", "endpoint_service", "gcp_endpoint"})
+# The fields of the SDK's ``provisioning.Workspace``: identity/output ones (never updatable here)
+# and the others, which a PATCH may name (the NCC attachment is modelled; the rest is stored).
+WORKSPACE_FIXED = frozenset(
+    {
+        "account_id", "workspace_id", "creation_time", "workspace_status",
+        "workspace_status_message", "cloud", "aws_region", "location", "deployment_name",
+    }
+)  # fmt: skip
+WORKSPACE_UPDATABLE = frozenset(
+    {
+        "azure_workspace_info", "cloud_resource_container", "compute_mode", "credentials_id",
+        "custom_tags", "expected_workspace_status", "gcp_managed_network_config", "gke_config",
+        "managed_services_customer_managed_key_id", "network", "network_connectivity_config_id",
+        "network_id", "pricing_tier", "private_access_settings_id", "storage_configuration_id",
+        "storage_customer_managed_key_id", "storage_mode", "workspace_name",
+    }
+)  # fmt: skip
+NCC_FIELD = "network_connectivity_config_id"
 
 
 def unwrap(body: Any, key: str) -> dict[str, Any]:
@@ -172,3 +190,27 @@ def apply_rule_patch(rule: Rule, body: dict[str, Any], fields: list[str]) -> Non
             updates[name] = values
     for name, value in updates.items():
         setattr(rule, name, value)
+
+
+def workspace_changes(mask: str | None, body: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """The fields a workspace PATCH sets (``None`` = clear) and whether it is a full replacement.
+
+    provisioning.py documents comma-separated masks and ``*`` (full replacement); without a mask
+    the legacy flat body attaches an NCC. Unknown or identity/output fields in a mask are refused.
+    """
+    if mask is None:
+        if NCC_FIELD not in body:
+            raise invalid_parameter(f"Field '{NCC_FIELD}' must be specified.")
+        return {NCC_FIELD: body.get(NCC_FIELD)}, False
+    fields = parse_mask(mask)
+    if fields == ["*"]:
+        # A full object as read back carries identity/output fields too: those are ignored.
+        return {name: body.get(name) for name in WORKSPACE_UPDATABLE}, True
+    for name in fields:
+        if name in WORKSPACE_FIXED:
+            raise invalid_parameter(f"Field '{name}' of a workspace cannot be updated.")
+        if name not in WORKSPACE_UPDATABLE:
+            raise invalid_parameter(
+                f"Invalid update mask field '{name}': not a field of Workspace."
+            )
+    return {name: body.get(name) for name in fields}, False

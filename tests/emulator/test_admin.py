@@ -48,6 +48,8 @@ def test_config_partial_update_returns_full(emulator: RunningEmulator) -> None:
         ({"limits": {"ncc_per_region": 1}}, "typo in a limit"),
         ({"limits": 5}, "limits not an object"),
         ({"page_size": 0}, "page size below 1"),
+        ({"ncc_delete_refusal_status": 200}, "a refusal must be an error status"),
+        ({"ncc_delete_refusal_error_code": ""}, "a refusal needs an error code"),
     ],
 )
 def test_config_rejects_bad_input(

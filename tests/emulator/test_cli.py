@@ -84,3 +84,44 @@ def test_process_serves_the_api(tmp_path: Path) -> None:
     assert "POST /oidc/accounts" in log  # the access log is on ...
     assert "from-env" not in log  # ... and never shows the secret
     assert token not in log
+
+
+def _config_of_process(extra: list[str]) -> dict[str, object]:
+    """Start ``python -m ncc_emulator`` with ``extra`` and read its effective config."""
+    args = [sys.executable, "-m", "ncc_emulator", "--port", "0", *extra]
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        line = ""
+        while not line.startswith("Base URL: "):
+            line = proc.stdout.readline()
+            assert line, "emulator exited before printing its URL"
+        base = line.removeprefix("Base URL: ").strip()
+        config: dict[str, object] = httpx.get(f"{base}/_emulator/config").json()
+        return config
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=10)
+
+
+@pytest.mark.parametrize(
+    ("args", "expected", "reason"),
+    [
+        ([], {"creating_seconds": 1.0, "delete_consistency_seconds": 60.0}, "fast defaults"),
+        (["--profile", "realistic"], {"creating_seconds": 180.0}, "CREATING takes minutes"),
+        (
+            ["--profile", "realistic", "--creating-seconds", "5"],
+            {"creating_seconds": 5.0},
+            "an explicit option wins over the profile",
+        ),
+    ],
+)
+def test_profiles(args: list[str], expected: dict[str, float], reason: str) -> None:
+    config = _config_of_process(args)
+    assert {k: config[k] for k in expected} == expected
+
+
+def test_unknown_profile_exits_2() -> None:
+    result = CliRunner().invoke(emulator, ["--profile", "slow"])
+    assert result.exit_code == 2
+    assert "slow" in result.output

@@ -160,3 +160,56 @@ def test_aws_nlb_rule_waits_for_acceptance(aws_api: Api) -> None:
     assert rule["vpc_endpoint_id"].startswith("vpce-")
     assert "enabled" not in rule
     assert aws_api.run.admin.approve(rule_id)["connection_state"] == "ESTABLISHED"
+
+
+@pytest.mark.parametrize(
+    ("cloud", "body", "field", "region"),
+    [
+        pytest.param("azure", AZURE_BLOB, "endpoint_name", "eastus2", id="azure endpoint_name"),
+        pytest.param("aws", NLB_RULE, "vpc_endpoint_id", "us-east-1", id="aws vpc_endpoint_id"),
+    ],
+)
+def test_endpoint_ids_absent_while_creating(
+    emulator_factory: Any, cloud: str, body: dict[str, Any], field: str, region: str
+) -> None:
+    """PR #5743 (Databricks staff): empty while CREATING, populated at PENDING."""
+    run = emulator_factory(cloud, creating_seconds=10)
+    api = Api(run)
+    ncc_id = api.create_ncc(region=region)["network_connectivity_config_id"]
+    created = api.create_rule(ncc_id, **body)
+    assert created["connection_state"] == "CREATING"
+    assert field not in created
+    mirrored = api.ok("GET", f"/network-connectivity-configs/{ncc_id}")["egress_config"]
+    key = f"{cloud}_private_endpoint_rules"
+    assert field not in mirrored["target_rules"][key][0]
+    run.admin.advance_clock(10)
+    rule = api.rule(ncc_id, created["rule_id"])
+    assert rule["connection_state"] == "PENDING"
+    assert rule[field]
+
+
+def test_create_failed_rule_has_no_endpoint_name(emulator_factory: Any) -> None:
+    run = emulator_factory(creating_seconds=1)
+    run.admin.mark_missing(resource_id=AZURE_BLOB["resource_id"])
+    api = Api(run)
+    ncc_id, rule_id = _rule(api, AZURE_BLOB)
+    run.admin.advance_clock(1)
+    rule = api.rule(ncc_id, rule_id)
+    assert rule["connection_state"] == "CREATE_FAILED"
+    assert "endpoint_name" not in rule
+
+
+def test_multi_minute_creating_through_the_clock(emulator_factory: Any) -> None:
+    """CREATING typically lasts a few minutes (Terraform PF resource, #4559, #5292)."""
+    run = emulator_factory(creating_seconds=180)
+    api = Api(run)
+    ncc_id, rule_id = _rule(api, AZURE_BLOB)
+    seen = []
+    for _ in range(3):
+        run.admin.advance_clock(59)
+        seen.append(api.rule(ncc_id, rule_id)["connection_state"])
+    assert seen == ["CREATING"] * 3  # 177 s in
+    run.admin.advance_clock(3)
+    rule = api.rule(ncc_id, rule_id)
+    assert rule["connection_state"] == "PENDING"
+    assert rule["updated_time"] == rule["creation_time"] + 180_000

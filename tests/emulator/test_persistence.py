@@ -51,3 +51,36 @@ def test_missing_state_file_starts_empty(tmp_path: Path) -> None:
         assert Api(run).ok("GET", "/network-connectivity-configs") == {"items": []}
     finally:
         stop()
+
+
+def test_state_file_from_before_cursors_and_retired_keys_loads(tmp_path: Path) -> None:
+    """Old files: config with the retired ``deactivated_blocks_ncc_delete``, objects without
+    ``seq``. They load, and list pages continue in stored order."""
+    state = tmp_path / "state.json"
+    run, stop = start_emulator("azure", state_file=state, config={"page_size": 1})
+    try:
+        api = Api(run)
+        made = [api.create_ncc(f"ncc-{i}")["network_connectivity_config_id"] for i in range(2)]
+    finally:
+        stop()
+    data = json.loads(state.read_text())
+    data["config"]["deactivated_blocks_ncc_delete"] = True
+    for ncc in data["nccs"]:
+        del ncc["seq"]
+    del data["last_seq"]
+    state.write_text(json.dumps(data))
+    again, stop = start_emulator("azure", state_file=state, client_secret=run.client_secret)
+    try:
+        api = Api(again)
+        first = api.ok("GET", "/network-connectivity-configs")
+        token = {"page_token": first["next_page_token"]}
+        second = api.ok("GET", "/network-connectivity-configs", params=token)
+        listed = [n["network_connectivity_config_id"] for n in first["items"] + second["items"]]
+        assert listed == made
+        newest = api.create_ncc("ncc-new")["network_connectivity_config_id"]
+        third = api.ok("GET", "/network-connectivity-configs", params=token)
+        assert [n["network_connectivity_config_id"] for n in third["items"]] == [made[1]]
+        assert third["next_page_token"]
+        assert newest not in listed
+    finally:
+        stop()

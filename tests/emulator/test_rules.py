@@ -80,46 +80,6 @@ def test_bucket_only_s3_rule_gets_regional_service(aws_api: Api) -> None:
     assert rule["enabled"] is False  # enabled is ignored on create
 
 
-@pytest.mark.parametrize(
-    ("first", "second", "conflict", "reason"),
-    [
-        (AZURE_BLOB, AZURE_BLOB, True, "same resource and group"),
-        (AZURE_BLOB, {**AZURE_BLOB, "group_id": "dfs"}, False, "root DBFS needs blob and dfs"),
-        (PLS, {**PLS, "domain_names": ["other.example.com"]}, True, "same PLS resource"),
-    ],
-)
-def test_duplicate_detection(
-    api: Api, first: dict[str, Any], second: dict[str, Any], conflict: bool, reason: str
-) -> None:
-    ncc_id = api.create_ncc()["network_connectivity_config_id"]
-    api.create_rule(ncc_id, **first)
-    response = api.call("POST", api.rules_path(ncc_id), second)
-    if conflict:
-        assert_error(response, 409, "RESOURCE_ALREADY_EXISTS", "already exists")
-    else:
-        assert response.status_code == 200
-
-
-def test_duplicate_allowed_after_deactivation(api: Api) -> None:
-    ncc_id = api.create_ncc()["network_connectivity_config_id"]
-    rule_id = api.create_rule(ncc_id, **AZURE_BLOB)["rule_id"]
-    api.run.admin.approve(rule_id)
-    api.ok("DELETE", f"{api.rules_path(ncc_id)}/{rule_id}")
-    assert api.create_rule(ncc_id, **AZURE_BLOB)["rule_id"] != rule_id
-
-
-def test_endpoint_quota_spans_nccs_of_a_region(emulator_factory: Any) -> None:
-    api = Api(emulator_factory(limits={"endpoints_per_region": 2}))
-    a = api.create_ncc("ncc-a")["network_connectivity_config_id"]
-    b = api.create_ncc("ncc-b")["network_connectivity_config_id"]
-    elsewhere = api.create_ncc("ncc-c", region="westus")["network_connectivity_config_id"]
-    api.create_rule(a, **AZURE_BLOB)
-    api.create_rule(b, **AZURE_BLOB)
-    api.create_rule(elsewhere, **AZURE_BLOB)  # another region: its own budget
-    response = api.call("POST", api.rules_path(a), {**AZURE_BLOB, "group_id": "dfs"})
-    assert_error(response, 400, "RESOURCE_EXHAUSTED", "private endpoints in region eastus2")
-
-
 AZ_ENABLED_MSG = "Updating fields enabled for Azure private endpoint rule {id} is not supported. "
 
 
@@ -229,42 +189,6 @@ def test_s3_resource_names_replaced(aws_api: Api) -> None:
     assert aws_api.ok("PATCH", path, body, params)["resource_names"] == ["b2", "b3"]
 
 
-@pytest.mark.parametrize(
-    ("action", "immediate", "reason"),
-    [
-        (None, True, "PENDING is deleted at once"),
-        ("approve", False, "ESTABLISHED is deactivated"),
-        ("reject", False, "REJECTED is deactivated"),
-    ],
-)
-def test_delete_semantics(api: Api, action: str | None, immediate: bool, reason: str) -> None:
-    ncc_id = api.create_ncc()["network_connectivity_config_id"]
-    rule_id = api.create_rule(ncc_id, **AZURE_BLOB)["rule_id"]
-    if action:
-        getattr(api.run.admin, action)(rule_id)
-    path = f"{api.rules_path(ncc_id)}/{rule_id}"
-    deleted = api.ok("DELETE", path)
-    assert deleted["rule_id"] == rule_id
-    if immediate:
-        assert "deactivated" not in deleted
-        assert_error(api.call("GET", path), 404, "RESOURCE_DOES_NOT_EXIST")
-        return
-    assert deleted["deactivated"] is True
-    assert isinstance(deleted["deactivated_at"], int)
-    listed = api.ok("GET", api.rules_path(ncc_id))["items"]
-    assert [r["rule_id"] for r in listed] == [rule_id]
-    assert api.ok("DELETE", path) == deleted  # deleting again is a no-op
-
-
-def test_expired_rule_deleted_at_once(api: Api) -> None:
-    ncc_id = api.create_ncc()["network_connectivity_config_id"]
-    rule_id = api.create_rule(ncc_id, **AZURE_BLOB)["rule_id"]
-    api.run.admin.advance_clock(14 * 86400)
-    assert api.rule(ncc_id, rule_id)["connection_state"] == "EXPIRED"
-    api.ok("DELETE", f"{api.rules_path(ncc_id)}/{rule_id}")
-    assert api.call("GET", f"{api.rules_path(ncc_id)}/{rule_id}").status_code == 404
-
-
 def test_rules_mirrored_into_ncc(api: Api) -> None:
     ncc_id = api.create_ncc()["network_connectivity_config_id"]
     kept = api.create_rule(ncc_id, **AZURE_BLOB)["rule_id"]
@@ -286,18 +210,6 @@ def test_aws_rules_mirrored_with_account_id(aws_api: Api) -> None:
     (mirrored,) = ncc["egress_config"]["target_rules"]["aws_private_endpoint_rules"]
     assert mirrored["account_id"] == aws_api.run.account_id
     assert mirrored["endpoint_service"] == NLB_RULE["endpoint_service"]
-
-
-def test_rule_list_paginates(emulator_factory: Any) -> None:
-    api = Api(emulator_factory(page_size=2))
-    ncc_id = api.create_ncc()["network_connectivity_config_id"]
-    ids = [
-        api.create_rule(ncc_id, resource_id=f"/r/{i}", group_id="blob")["rule_id"] for i in range(3)
-    ]
-    first = api.ok("GET", api.rules_path(ncc_id))
-    second = api.ok("GET", api.rules_path(ncc_id), params={"page_token": first["next_page_token"]})
-    assert "next_page_token" not in second
-    assert [r["rule_id"] for r in first["items"] + second["items"]] == ids
 
 
 def test_rule_of_another_ncc_is_404(api: Api) -> None:

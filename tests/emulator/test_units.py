@@ -71,7 +71,7 @@ def test_owner_action_refused_when_deactivated() -> None:
 def test_paginate(count: int, size: int, pages: list[list[int]]) -> None:
     items, seen, token = list(range(count)), [], None
     while True:
-        page, token = paginate(items, token, size)
+        page, token = paginate(items, token, size, lambda i: i)
         seen.append(page)
         if token is None:
             break
