@@ -27,6 +27,8 @@ from .conftest import RESOURCE_ID, account, aws_rule, azure_rule, edited, manife
 pytestmark = pytest.mark.usefixtures("ncc_crds")
 
 NLB_SERVICE = "com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0"
+TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+HOST_RULE = "must be an absolute http:// or https:// URL of a host name"
 TEN_DOMAINS = [f"svc{i}.internal.example.com" for i in range(10)]
 ELEVEN_DOMAINS = [*TEN_DOMAINS, "svc10.internal.example.com"]
 
@@ -46,7 +48,7 @@ CREATES = [
     Create("account-workload-identity", "secretless auth needs only the client id",
            account(auth={"workloadIdentity": {"clientId": "sp-app-id"}})),
     Create("account-azure-client-secret", "tenant + Secret",
-           account(auth={"azureClientSecret": {"tenantId": "t", "secretRef": {"name": "s"}}})),
+           account(auth={"azureClientSecret": {"tenantId": TENANT, "secretRef": {"name": "s"}}})),
     Create("account-token", "PAT (discouraged, still supported)",
            account(cloud="aws", auth={"token": {"secretRef": {"name": "pat"}}})),
     Create("ncc-minimal", "metadata.name is a valid Databricks name", ncc()),
@@ -78,18 +80,19 @@ CREATES = [
                          "token": {"secretRef": {"name": "p"}}}),
            "auth must set exactly one of oauthM2M"),
     Create("account-ftp-host", "only http(s) hosts", account(host="ftp://accounts.example"),
-           "host must be an http(s) URL"),
+           HOST_RULE),
     Create("account-host-without-scheme", "a bare host name is not a URL",
-           account(host="accounts.cloud.databricks.com"), "host must be an http(s) URL"),
+           account(host="accounts.cloud.databricks.com"), HOST_RULE),
     Create("account-host-with-path", "API paths are appended to the host",
            account(host="https://accounts.cloud.databricks.com/api/2.0"),
-           "host must be an http(s) URL without a path"),
+           HOST_RULE),
     Create("account-unknown-cloud", "cloud is a closed enum", account(cloud="ibm"),
            'Unsupported value: "ibm"'),
     Create("account-id-with-slash", "the account id goes into URL paths",
            account(accountId="abc/../def"), "spec.accountId in body should match"),
     Create("account-zero-rate", "a rate of 0 would stall every call",
-           account(rateLimit={"requestsPerSecond": 0}), "should be greater than 0"),
+           account(rateLimit={"requestsPerSecond": 0}),
+           "should be greater than or equal to 0.1"),
     # --- NetworkConnectivityConfig rejected -----------------------------------------------------
     Create("ncc-dotted-metadata-name", "metadata.name falls back as Databricks name",
            ncc("ncc.prod.example.com"), "set spec.name to a valid name"),
@@ -121,8 +124,8 @@ CREATES = [
            "exactly one of spec.azure or spec.aws"),
     Create("rule-azure-bad-resource-id", "catch a truncated id before Databricks does",
            azure_rule(resourceId="/subscriptions/x/resourceGroups/rg/storageAccounts/s"),
-           "must be an Azure resource id of the form /subscriptions/<subscription-id>/"
-           "resourceGroups/<resource-group>/providers/<namespace>/<type>/<name>"),
+           "must be an Azure resource id of a top-level resource: /subscriptions/<GUID>/"
+           "resourceGroups/<resource group>/providers/<Namespace.Provider>/<type>/<name>"),
     Create("rule-azure-group-and-domains", "first-party and PLS targets are exclusive",
            azure_rule(domainNames=["a.example.com"]), "azure must set exactly one of groupId"),
     Create("rule-azure-neither", "an Azure target needs a sub-resource or domains",
@@ -134,7 +137,7 @@ CREATES = [
            "must have at most 10 items"),
     Create("rule-domain-with-scheme", "domain names are DNS names, not URLs",
            aws_rule(endpointService=NLB_SERVICE, domainNames=["https://svc.example.com"]),
-           "each domain name must be a bare DNS name"),
+           "each domain name must be a fully qualified RFC 1123 host name"),
     Create("rule-aws-dynamodb", "Databricks does not support NCC firewall for DynamoDB",
            aws_rule(endpointService="com.amazonaws.us-east-1.dynamodb"),
            "Databricks does not support NCC firewall (private endpoint rules) for DynamoDB"),
@@ -152,7 +155,7 @@ CREATES = [
            "they need an S3 endpointService"),
     Create("rule-aws-short-service", "a vpce-svc id alone is not a service name",
            aws_rule(endpointService="vpce-svc-0123456789abcdef0"),
-           "aws.endpointService must be a full endpoint service name"),
+           "must be a full endpoint service name of a real AWS region"),
     Create("rule-unknown-field", "the schema is structural: typos are refused",
            edited(azure_rule(), "spec.azure.groupID", "blob"),
            'unknown field "spec.azure.groupID"'),
@@ -221,7 +224,7 @@ UPDATES = [
            {"spec": {"azure": {"domainNames": ["a.example.com", "b.example.com"]}}}),
     Update("rule-aws-service", "the endpoint service is part of the identity",
            aws_rule(endpointService=NLB_SERVICE),
-           {"spec": {"aws": {"endpointService": NLB_SERVICE + "1"}}},
+           {"spec": {"aws": {"endpointService": NLB_SERVICE[:-1] + "1"}}},
            "aws.endpointService is immutable"),
     Update("rule-aws-service-added", "an S3 rule cannot gain a service later",
            aws_rule(endpointService=None, resourceNames=["bucket-a"]),

@@ -34,7 +34,7 @@ ACCOUNT_BODY: dict[str, Any] = {
     "spec": {
         "accountId": ACCOUNT_ID,
         "cloud": "azure",
-        "auth": {"workloadIdentity": {"clientId": "sp-app-id", "tokenPath": "/var/run/t"}},
+        "auth": {"workloadIdentity": {"clientId": "sp-app-id"}},
         "rateLimit": {"requestsPerSecond": 15, "burst": 30, "maxConcurrency": 10},
     },
     "status": {

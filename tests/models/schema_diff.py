@@ -1,7 +1,7 @@
 """Compare a CRD's OpenAPI v3 schema with a pydantic model's JSON schema, generically.
 
 Both trees are first normalised to the same small vocabulary — type, format, enum, default,
-required, properties, items, additionalProperties and the size/pattern constraints — and then
+required, properties, items, additionalProperties and the size/pattern/range constraints — and then
 walked side by side. Every difference becomes one line naming its path (``spec.aws.enabled``), so
 a field added to one side only fails with a message that says where.
 
@@ -116,8 +116,9 @@ def _common(schema: dict[str, Any]) -> dict[str, Any]:
         node["enum"] = sorted(schema["enum"])
     if schema.get("required"):
         node["required"] = sorted(schema["required"])
-    if "minimum" in schema:
-        node["minimum"] = schema["minimum"]
+    for bound in ("minimum", "maximum"):
+        if bound in schema:
+            node[bound] = schema[bound]
     for key in _CONSTRAINTS:
         if key in schema:
             node[key] = schema[key]

@@ -59,7 +59,12 @@ def test_effective_host(cloud: str, host: str | None, expected: str) -> None:
             {"workloadIdentity": {"clientId": "c"}}, AuthMethod.WORKLOAD_IDENTITY, None, id="wif"
         ),
         pytest.param(
-            {"azureClientSecret": {"tenantId": "t", "secretRef": {"name": "az"}}},
+            {
+                "azureClientSecret": {
+                    "tenantId": "contoso.onmicrosoft.com",
+                    "secretRef": {"name": "az"},
+                }
+            },
             AuthMethod.AZURE_CLIENT_SECRET,
             "az",
             id="azure",
@@ -98,7 +103,8 @@ def test_secret_ref_and_workload_identity_defaults() -> None:
     ref = auth.oauth_m2m.secret_ref
     assert (ref.client_id_key, ref.client_secret_key) == ("client-id", "client-secret")
     wif = WorkloadIdentityAuth(client_id="c")
-    assert wif.token_path == "/var/run/secrets/ncc-operator/databricks/token"
+    # The token file is operator configuration: no CR chooses a file the operator reads.
+    assert "token_path" not in WorkloadIdentityAuth.model_fields
     assert wif.effective_audience(ACCOUNT_ID) == ACCOUNT_ID
     assert WorkloadIdentityAuth(client_id="c", audience="aud").effective_audience("x") == "aud"
 
@@ -240,7 +246,7 @@ def test_rule_spec_structure_is_validated(spec: dict[str, Any], message: str) ->
         pytest.param({"endpointService": "com.amazonaws.us-east-1.s3"}, True, id="s3-service"),
         pytest.param({"resourceNames": ["bucket-a"]}, True, id="buckets-only"),
         pytest.param(
-            {"endpointService": "com.amazonaws.vpce.us-east-1.vpce-svc-0123"}, False, id="nlb"
+            {"endpointService": "com.amazonaws.vpce.us-east-1.vpce-svc-0123abcd"}, False, id="nlb"
         ),
     ],
 )

@@ -22,6 +22,7 @@ from .account import (
 )
 from .common import (
     API_VERSION,
+    CREATE_PENDING_ANNOTATION,
     FINALIZER,
     GROUP,
     PAUSED_ANNOTATION,
@@ -79,6 +80,7 @@ RESOURCE_TYPES: tuple[type[CustomResource], ...] = (  # type: ignore[type-arg]
 __all__ = [
     "ACCOUNT_PLURAL",
     "API_VERSION",
+    "CREATE_PENDING_ANNOTATION",
     "DEFAULT_HOSTS",
     "DEFAULT_TOKEN_PATH",
     "FINALIZER",

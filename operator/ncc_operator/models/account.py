@@ -10,9 +10,9 @@ host per cloud and the workload-identity audience (the account id).
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from .common import (
     EXTERNAL_ID_PATTERN,
@@ -22,8 +22,12 @@ from .common import (
     ResourceStatus,
     TokenSecretRef,
 )
+from .formats import ACCOUNT_HOST, TENANT_ID, validator
 
 DEFAULT_TOKEN_PATH = "/var/run/secrets/ncc-operator/databricks/token"  # noqa: S105 - a path
+"""Where the Helm chart projects the operator's service-account token for workload identity.
+Operator configuration (``NCC_OPERATOR_WORKLOAD_IDENTITY_TOKEN_PATH``), never a CR field: a CR
+must not choose a file the operator reads."""
 
 
 class Cloud(StrEnum):
@@ -58,7 +62,6 @@ class OAuthM2MAuth(CamelModel):
 class WorkloadIdentityAuth(CamelModel):
     client_id: str = Field(min_length=1, max_length=256)
     audience: str | None = Field(default=None, min_length=1, max_length=256)
-    token_path: str = Field(default=DEFAULT_TOKEN_PATH, min_length=2, max_length=4096, pattern="^/")
 
     def effective_audience(self, account_id: str) -> str:
         """The audience to request: ``audience``, else the account id (Databricks' default)."""
@@ -66,7 +69,10 @@ class WorkloadIdentityAuth(CamelModel):
 
 
 class AzureClientSecretAuth(CamelModel):
-    tenant_id: str = Field(min_length=1, max_length=256)
+    # Part of the Entra token URL (login.microsoftonline.com/<tenant>/...): GUID or domain only.
+    tenant_id: Annotated[str, AfterValidator(validator(TENANT_ID))] = Field(
+        min_length=1, max_length=256
+    )
     secret_ref: ClientCredentialsSecretRef
 
 
@@ -117,17 +123,25 @@ class AccountAuth(CamelModel):
 
 
 class RateLimit(CamelModel):
-    """Client-side limits; defaults follow the Databricks Go SDK (15 requests/s)."""
+    """Client-side limits; defaults follow the Databricks Go SDK (15 requests/s).
 
-    requests_per_second: float = Field(default=15, gt=0)
-    burst: int = Field(default=30, ge=1)
-    max_concurrency: int = Field(default=10, ge=1)
+    The bounds keep one tenant's account from stalling its own reconciles (a rate of 0.001 is
+    one call in 17 minutes) or from flooding Databricks and the operator's pool.
+    """
+
+    requests_per_second: float = Field(default=15, ge=0.1, le=1000)
+    burst: int = Field(default=30, ge=1, le=1000)
+    max_concurrency: int = Field(default=10, ge=1, le=100)
 
 
 class DatabricksAccountSpec(CamelModel):
     account_id: str = Field(min_length=1, max_length=64, pattern=EXTERNAL_ID_PATTERN)
     cloud: Cloud
-    host: str | None = Field(default=None, max_length=2048)
+    # API paths are appended to it and credentials are sent to it: user info, a path, a query
+    # or a fragment would each corrupt the request or leak a password as Basic auth.
+    host: Annotated[str, AfterValidator(validator(ACCOUNT_HOST))] | None = Field(
+        default=None, max_length=2048
+    )
     auth: AccountAuth
     rate_limit: RateLimit = RateLimit()
 

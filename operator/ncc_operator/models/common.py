@@ -12,10 +12,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, ClassVar, Generic, Self, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
+
+from .formats import K8S_NAME, validator
 
 GROUP = "networking.ncc-operator.io"
 VERSION = "v1alpha1"
@@ -28,13 +30,22 @@ PAUSED_ANNOTATION = "ncc-operator.io/paused"
 FINALIZER = "ncc-operator.io/finalizer"
 # Changing this annotation's value (any token, e.g. a timestamp) forces a re-observe now.
 RECONCILE_REQUESTED_AT_ANNOTATION = "ncc-operator.io/reconcile-requested-at"
+CREATE_PENDING_ANNOTATION = "state.ncc-operator.io/create-pending"
+"""Set (to an RFC 3339 time) before a create is sent and removed once its id is recorded: a
+create whose outcome is unknown is looked up, never blindly re-sent (Crossplane's guard). Under
+the operator's state prefix, so setting it never triggers a spec-change handler."""
 
-# Databricks object ids (NCC id, rule id) and account ids end up in URL paths: no '/' allowed.
-EXTERNAL_ID_PATTERN = r"^[A-Za-z0-9-]+$"
+# Databricks object ids (NCC id, rule id) and account ids (UUIDs) end up in URL paths: letters,
+# digits and inner hyphens only, so no '/', '.', '%' or a bare '-' can reshape the path.
+EXTERNAL_ID_PATTERN = r"^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$"
 # metav1.Condition's reason pattern.
 CONDITION_REASON_PATTERN = r"^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$"
 # Kubernetes Secret data keys.
 SECRET_KEY_PATTERN = r"^[-._a-zA-Z0-9]+$"  # noqa: S105 - a key-name pattern
+# The name of a Kubernetes object (Secret, DatabricksAccount, NCC): it goes into API paths.
+KubernetesName = Annotated[
+    str, Field(min_length=1, max_length=253), AfterValidator(validator(K8S_NAME))
+]
 
 
 class CamelModel(BaseModel):
@@ -115,13 +126,13 @@ class Condition(CamelModel):
 class LocalObjectReference(CamelModel):
     """A reference to another object in the same namespace."""
 
-    name: str = Field(min_length=1, max_length=253)
+    name: KubernetesName
 
 
 class ClientCredentialsSecretRef(CamelModel):
     """A Secret (same namespace) holding an OAuth client id and client secret."""
 
-    name: str = Field(min_length=1, max_length=253)
+    name: KubernetesName
     client_id_key: str = Field(
         default="client-id", min_length=1, max_length=253, pattern=SECRET_KEY_PATTERN
     )
@@ -133,7 +144,7 @@ class ClientCredentialsSecretRef(CamelModel):
 class TokenSecretRef(CamelModel):
     """A Secret (same namespace) holding a single token."""
 
-    name: str = Field(min_length=1, max_length=253)
+    name: KubernetesName
     key: str = Field(default="token", min_length=1, max_length=253, pattern=SECRET_KEY_PATTERN)
 
 
@@ -179,6 +190,10 @@ class ObjectMeta(CamelModel):
     @property
     def reconcile_requested_at(self) -> str | None:
         return self.annotations.get(RECONCILE_REQUESTED_AT_ANNOTATION)
+
+    @property
+    def create_pending(self) -> str | None:
+        return self.annotations.get(CREATE_PENDING_ANNOTATION) or None
 
 
 SpecT = TypeVar("SpecT", bound=CamelModel)

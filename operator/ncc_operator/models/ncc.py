@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Annotated, ClassVar
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from .common import (
     EXTERNAL_ID_PATTERN,
@@ -25,6 +25,7 @@ from .common import (
     ManagementPolicy,
     ResourceStatus,
 )
+from .formats import REGION, validator
 
 # Databricks documents ^[0-9a-zA-Z-_]{3,30}$; the same class with '-' last, which every regex
 # dialect involved (Go RE2 in the apiserver, Rust regex in pydantic, Python re) reads alike.
@@ -106,7 +107,10 @@ class AllowedRuleNamespaces(CamelModel):
 class NetworkConnectivityConfigSpec(CamelModel):
     account_ref: LocalObjectReference
     name: str | None = Field(default=None, pattern=NCC_NAME_PATTERN)
-    region: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9-]+$")
+    # One of the clouds' published regions (models/regions.py): the NCC has no cloud field.
+    region: Annotated[str, AfterValidator(validator(REGION))] = Field(
+        min_length=1, max_length=64, pattern=r"^[a-z0-9-]+$"
+    )
     workspace_ids: list[Annotated[int, Field(ge=1)]] = Field(
         default_factory=list, max_length=MAX_WORKSPACES_PER_NCC
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Annotated, ClassVar
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from .account import Cloud
 from .common import (
@@ -23,28 +23,46 @@ from .common import (
     ManagementPolicy,
     ResourceStatus,
 )
+from .formats import (
+    AWS_ENDPOINT_SERVICE,
+    AZURE_GROUP_ID,
+    AZURE_RESOURCE_ID,
+    DOMAIN_NAME,
+    K8S_NAME,
+    K8S_NAMESPACE,
+    S3_BUCKET_NAME,
+    validator,
+)
 
 MAX_DOMAIN_NAMES = 10  # Databricks: at most 10 domain names per rule
 S3_SERVICE_SUFFIX = ".s3"
-# The CRD also rejects schemes, ports and paths in domain names (CEL on each item).
-DomainName = Annotated[str, Field(min_length=1, max_length=253)]
+# Every format rule here is also a CEL rule of the CRD (formats.py; test_formats.py proves it).
+DomainName = Annotated[
+    str, Field(min_length=1, max_length=253), AfterValidator(validator(DOMAIN_NAME))
+]
 S3BucketName = Annotated[
-    str, Field(min_length=3, max_length=63, pattern=r"^[a-z0-9][a-z0-9.-]*[a-z0-9]$")
+    str, Field(min_length=3, max_length=63), AfterValidator(validator(S3_BUCKET_NAME))
 ]
 
 
 class NccReference(CamelModel):
     """The NetworkConnectivityConfig a rule belongs to; namespace defaults to the rule's."""
 
-    name: str = Field(min_length=1, max_length=253)
-    namespace: str | None = Field(default=None, min_length=1, max_length=63)
+    name: Annotated[str, AfterValidator(validator(K8S_NAME))] = Field(min_length=1, max_length=253)
+    namespace: Annotated[str, AfterValidator(validator(K8S_NAMESPACE))] | None = Field(
+        default=None, min_length=1, max_length=63
+    )
 
 
 class AzureTarget(CamelModel):
     """Azure Private Link target: ``resourceId`` plus exactly one of ``groupId``/``domainNames``."""
 
-    resource_id: str = Field(min_length=1, max_length=1024)
-    group_id: str | None = Field(default=None, min_length=1, max_length=64)
+    resource_id: Annotated[str, AfterValidator(validator(AZURE_RESOURCE_ID))] = Field(
+        min_length=1, max_length=1024
+    )
+    group_id: Annotated[str, AfterValidator(validator(AZURE_GROUP_ID))] | None = Field(
+        default=None, min_length=1, max_length=64
+    )
     domain_names: list[DomainName] | None = Field(
         default=None, min_length=1, max_length=MAX_DOMAIN_NAMES
     )
@@ -62,7 +80,9 @@ class AzureTarget(CamelModel):
 class AwsTarget(CamelModel):
     """AWS VPC endpoint target: S3 (service and/or bucket names) or a customer endpoint service."""
 
-    endpoint_service: str | None = Field(default=None, min_length=1, max_length=255)
+    endpoint_service: Annotated[str, AfterValidator(validator(AWS_ENDPOINT_SERVICE))] | None = (
+        Field(default=None, min_length=1, max_length=255)
+    )
     resource_names: list[S3BucketName] | None = Field(default=None, min_length=1, max_length=100)
     domain_names: list[DomainName] | None = Field(
         default=None, min_length=1, max_length=MAX_DOMAIN_NAMES
