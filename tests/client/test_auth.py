@@ -180,3 +180,34 @@ def test_credentials_never_print_their_secrets(credentials: Credentials) -> None
 )
 def test_redact(text: str, secrets: tuple[str, ...], expected: str) -> None:
     assert redact(text, secrets) == expected
+
+
+@pytest.mark.parametrize(
+    ("credentials", "token_audience"),
+    [
+        pytest.param(Credentials.file_oidc("sp", "/t", audience="aud-1"), "aud-1", id="file-oidc"),
+        pytest.param(Credentials.env_oidc("sp", audience="aud-2"), "aud-2", id="env-oidc"),
+        pytest.param(Credentials.file_oidc("sp", "/t"), "", id="unset-is-pinned-empty"),
+    ],
+)
+def test_audience_becomes_token_audience(credentials: Credentials, token_audience: str) -> None:
+    assert sdk_config_kwargs(HOST, ACC, credentials)["token_audience"] == token_audience
+
+
+def test_audience_only_for_workload_identity() -> None:
+    with pytest.raises(pydantic.ValidationError, match="take no audience"):
+        Credentials(auth_type=AuthType.PAT, token=pydantic.SecretStr("t"), audience="x")
+
+
+@pytest.mark.parametrize(
+    ("budget", "http", "retry"),
+    [
+        pytest.param(30.0, 10.0, 10, id="default-budget-a-third-each"),
+        pytest.param(3.0, 1.0, 1, id="small-budget"),
+        pytest.param(0.6, 0.5, 1, id="never-zero-which-would-mean-300s"),
+        pytest.param(600.0, 10.0, 200, id="http-timeout-capped"),
+    ],
+)
+def test_sdk_timeouts_come_from_the_budget(budget: float, http: float, retry: int) -> None:
+    kwargs = sdk_config_kwargs(HOST, ACC, Credentials.pat("t"), timeout_seconds=budget)
+    assert (kwargs["http_timeout_seconds"], kwargs["retry_timeout_seconds"]) == (http, retry)

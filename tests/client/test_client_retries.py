@@ -16,11 +16,14 @@ from ncc_operator.databricks import (
     CreatePrivateEndpointRule,
     DatabricksAccountClient,
     DatabricksConnectionError,
-    InternalError,
+    ErrorKind,
     OutcomeUnknown,
     RequestEvent,
+    ResourceExhausted,
     RetryPolicy,
+    ServerNotImplemented,
     TooManyRequests,
+    classify,
 )
 
 from .fakes import ACCOUNT, FakeClock, Reply, Script, api_error, json_response, make_client
@@ -107,6 +110,29 @@ def delete_rule(c: DatabricksAccountClient) -> Awaitable[Any]:
         pytest.param(
             delete_rule, [api_error(503, None, "x"), OK_RULE], 2, [1.0], id="503-delete-retried"
         ),
+        pytest.param(
+            get_ws,
+            [api_error(500, "INTERNAL_ERROR", "x"), api_error(500, None, "x"), OK_WS],
+            3,
+            [0.25, 0.5],
+            id="500-get-retried-with-backoff",
+        ),
+        pytest.param(
+            get_ws, [api_error(502, None, "bad gateway"), OK_WS], 2, [0.25], id="502-get-retried"
+        ),
+        pytest.param(
+            get_ws,
+            [api_error(504, None, "gateway timeout", **{"Retry-After": "4"}), OK_WS],
+            2,
+            [4.0],
+            id="504-get-honours-retry-after",
+        ),
+        pytest.param(
+            delete_rule, [api_error(500, None, "x"), OK_RULE], 2, [0.25], id="500-delete-retried"
+        ),
+        pytest.param(
+            patch_ws, [api_error(502, None, "x"), OK_WS], 2, [0.25], id="502-masked-patch-retried"
+        ),
     ],
 )
 async def test_retried_then_succeeds(
@@ -155,10 +181,31 @@ async def test_retried_then_succeeds(
         ),
         pytest.param(
             get_ws,
-            [api_error(500, None, "oops"), OK_WS],
-            InternalError,
-            500,
-            id="500-get-not-retried",
+            [api_error(501, None, "nope"), OK_WS],
+            ServerNotImplemented,
+            501,
+            id="501-get-not-retried",
+        ),
+        pytest.param(
+            get_ws,
+            [api_error(429, "RESOURCE_EXHAUSTED", "quota", **{"Retry-After": "1"}), OK_WS],
+            ResourceExhausted,
+            429,
+            id="429-resource-exhausted-is-a-quota-not-throttling",
+        ),
+        pytest.param(
+            create_rule,
+            [api_error(429, "RESOURCE_EXHAUSTED", "quota"), OK_RULE],
+            ResourceExhausted,
+            429,
+            id="429-resource-exhausted-create-not-resent",
+        ),
+        pytest.param(
+            create_rule,
+            [api_error(400, "RESOURCE_EXHAUSTED", "10 NCCs per region"), OK_RULE],
+            ResourceExhausted,
+            400,
+            id="400-resource-exhausted-as-the-emulator-sends-it",
         ),
     ],
 )
@@ -171,6 +218,16 @@ async def test_not_resent(
             await call(client)
     assert len(script.requests) == 1
     assert getattr(caught.value, "status_code", None) == status
+
+
+async def test_resource_exhausted_is_transient_for_the_operator_not_for_the_transport() -> None:
+    """The Go SDK retries RESOURCE_EXHAUSTED; we raise at once and let the operator back off."""
+    script, clock = Script([api_error(429, "RESOURCE_EXHAUSTED", "quota")]), FakeClock()
+    async with make_client(script, clock=clock) as client:
+        with pytest.raises(ResourceExhausted) as caught:
+            await get_ws(client)
+    assert (len(script.requests), clock.sleeps) == (1, [])
+    assert classify(caught.value) is ErrorKind.TRANSIENT
 
 
 async def test_outcome_unknown_keeps_the_cause_and_says_what_to_do() -> None:

@@ -185,3 +185,49 @@ async def test_secrets_never_appear_in_repr_errors_or_logs(
     for secret in (emulator.client_secret, PAT, bearer, jwt_text, "Wr0ng-s3cret"):
         assert secret not in text
     assert "DEBUG" in {r.levelname for r in caplog.records}  # the check ran with debug logging on
+
+
+TOKEN_ROUTE = "POST /oidc/accounts/{account_id}/v1/token"
+
+
+@pytest.mark.parametrize(
+    ("token_audience", "exchanged"),
+    [
+        pytest.param("custom-aud", True, id="token-for-the-configured-audience-is-exchanged"),
+        pytest.param(None, False, id="token-for-another-audience-is-refused-before-sending"),
+    ],
+)
+async def test_workload_identity_audience_is_the_configured_one(
+    emulator: RunningEmulator, tmp_path: Path, token_audience: str | None, exchanged: bool
+) -> None:
+    """The policy trusts only ``custom-aud``; the configured audience is what gets presented."""
+    key = SigningKey()
+    emulator.admin.add_federation_policy(
+        issuer=ISSUER,
+        subject=SUBJECT,
+        audiences=["custom-aud"],
+        client_id="wif-sp",
+        jwks_json=key.jwks(),
+    )
+    token_file = tmp_path / "token"
+    token_file.write_text(key.token(audience=token_audience or emulator.account_id))
+    credentials = Credentials.file_oidc("wif-sp", str(token_file), audience="custom-aud")
+    emulator.admin.reset_counts()
+    if exchanged:
+        await _can_list(emulator, credentials)
+    else:
+        with pytest.raises(CredentialsError, match="not the configured audience 'custom-aud'"):
+            await connect(emulator, credentials)
+    assert emulator.admin.request_counts().get(TOKEN_ROUTE, 0) == (1 if exchanged else 0)
+
+
+async def test_env_oidc_takes_an_audience_too(
+    emulator: RunningEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = SigningKey()
+    emulator.admin.add_federation_policy(
+        issuer=ISSUER, subject=SUBJECT, audiences=["env-aud"], client_id="env-sp",
+        jwks_json=key.jwks(),
+    )  # fmt: skip
+    monkeypatch.setenv("MY_ID_TOKEN", key.token(audience="env-aud"))
+    await _can_list(emulator, Credentials.env_oidc("env-sp", "MY_ID_TOKEN", audience="env-aud"))

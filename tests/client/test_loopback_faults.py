@@ -6,7 +6,13 @@ import httpx
 import pytest
 
 from ncc_emulator.testing import RunningEmulator
-from ncc_operator.databricks import OutcomeUnknown, RequestEvent
+from ncc_operator.databricks import (
+    ErrorKind,
+    OutcomeUnknown,
+    RequestEvent,
+    ResourceExhausted,
+    classify,
+)
 
 from .fakes import FakeClock
 from .loopback import STORAGE, connect, storage_rule
@@ -90,3 +96,54 @@ async def test_server_error_on_create_is_outcome_unknown_and_never_duplicates(
     assert [e.outcome for e in events if e.method == "POST" and e.status == 503] == [
         "outcome_unknown"
     ]
+
+
+@pytest.mark.parametrize("status", [500, 502, 504])
+async def test_reads_answered_5xx_are_retried_until_they_succeed(
+    emulator: RunningEmulator, status: int
+) -> None:
+    """A few unlucky 5xx draws must not fail a GET (it used to park the object for minutes)."""
+    failures: list[RequestEvent] = []
+
+    def heal_after_two(event: RequestEvent) -> None:
+        if event.status == status:
+            failures.append(event)
+            if len(failures) == 2:
+                emulator.admin.clear_faults()  # the next attempt finds the service healthy
+
+    async with await connect(emulator, clock=FakeClock(), hook=heal_after_two) as client:
+        ncc = await client.create_network_connectivity_configuration("flaky-ncc", "eastus2")
+        emulator.admin.set_faults(rate_5xx=1.0, status_5xx=status)
+        emulator.admin.reset_counts()
+        got = await client.get_network_connectivity_configuration(
+            ncc.network_connectivity_config_id or ""
+        )
+    assert got.name == "flaky-ncc"
+    assert [e.outcome for e in failures] == ["retry", "retry"]
+    assert emulator.admin.request_counts()[f"GET {NCCS}/{{network_connectivity_config_id}}"] == 3
+
+
+async def test_create_answered_500_is_sent_once(emulator: RunningEmulator) -> None:
+    async with await connect(emulator, clock=FakeClock()) as client:
+        ncc = await client.create_network_connectivity_configuration("once-ncc", "eastus2")
+        emulator.admin.set_faults(rate_5xx=1.0, status_5xx=500)
+        emulator.admin.reset_counts()
+        with pytest.raises(OutcomeUnknown):
+            await client.create_private_endpoint_rule(
+                ncc.network_connectivity_config_id or "", storage_rule(7)
+            )
+        emulator.admin.clear_faults()
+    assert emulator.admin.request_counts()[f"POST {RULES}"] == 1
+
+
+async def test_quota_is_not_retried_and_left_to_the_operator(emulator: RunningEmulator) -> None:
+    emulator.admin.configure(limits={"nccs_per_region": 1})
+    clock = FakeClock()
+    async with await connect(emulator, clock=clock) as client:
+        await client.create_network_connectivity_configuration("first", "eastus2")
+        emulator.admin.reset_counts()
+        with pytest.raises(ResourceExhausted) as caught:
+            await client.create_network_connectivity_configuration("second", "eastus2")
+    assert emulator.admin.request_counts()[f"POST {NCCS}"] == 1
+    assert clock.sleeps == []
+    assert classify(caught.value) is ErrorKind.TRANSIENT  # the operator backs off (minutes)

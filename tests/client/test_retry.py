@@ -27,8 +27,13 @@ POLICY = RetryPolicy(rng=lambda: 0.0)
         pytest.param("POST", 503, None, Action.OUTCOME_UNKNOWN, id="503-post-may-have-created"),
         pytest.param("POST", 504, None, Action.OUTCOME_UNKNOWN, id="504-post-may-have-created"),
         pytest.param("POST", 500, None, Action.OUTCOME_UNKNOWN, id="500-post-may-have-created"),
-        pytest.param("GET", 500, None, Action.FAIL, id="500-get-not-retried"),
-        pytest.param("GET", 504, None, Action.FAIL, id="504-get-not-retried-like-sdk"),
+        pytest.param("GET", 500, None, Action.RETRY, id="500-get-retried"),
+        pytest.param("GET", 502, None, Action.RETRY, id="502-get-retried"),
+        pytest.param("GET", 504, None, Action.RETRY, id="504-get-retried"),
+        pytest.param("DELETE", 500, None, Action.RETRY, id="500-delete-idempotent"),
+        pytest.param("PATCH", 504, None, Action.RETRY, id="504-masked-patch-idempotent"),
+        pytest.param("GET", 501, None, Action.FAIL, id="501-not-implemented-is-final"),
+        pytest.param("GET", 505, None, Action.FAIL, id="505-not-a-transient-5xx"),
         pytest.param("POST", 400, None, Action.FAIL, id="400-post-definite-failure"),
         pytest.param("GET", 404, None, Action.FAIL, id="404-not-retried"),
         pytest.param("POST", 409, None, Action.FAIL, id="409-duplicate-not-retried"),
@@ -46,6 +51,23 @@ def test_decision_table(
 ) -> None:
     decision = POLICY.decide(method=method, attempt=1, elapsed=0.0, status=status, failure=failure)
     assert decision.action is action, decision.reason
+
+
+@pytest.mark.parametrize(
+    ("method", "status"),
+    [
+        pytest.param("GET", 429, id="429-quota-get"),
+        pytest.param("POST", 429, id="429-quota-post"),
+        pytest.param("GET", 400, id="400-quota-get"),
+        pytest.param("GET", 503, id="503-quota-get"),
+    ],
+)
+def test_resource_exhausted_is_never_retried_by_the_transport(method: str, status: int) -> None:
+    """A used-up quota frees up in minutes, if ever: the operator backs off, we do not loop."""
+    decision = POLICY.decide(
+        method=method, attempt=1, elapsed=0.0, status=status, error_code="RESOURCE_EXHAUSTED"
+    )
+    assert decision.action is Action.FAIL, decision.reason
 
 
 @pytest.mark.parametrize(
@@ -74,7 +96,8 @@ def test_parse_retry_after(header: str | None, seconds: float | None) -> None:
     ],
 )
 def test_throttle_delay(retry_after: float | None, delay: float) -> None:
-    decision = POLICY.decide(
+    policy = RetryPolicy(deadline_seconds=1000, rng=lambda: 0.0)  # room for the longest delay
+    decision = policy.decide(
         method="GET", attempt=1, elapsed=0.0, status=429, retry_after=retry_after
     )
     assert decision.delay == delay

@@ -19,7 +19,7 @@ from typing import Any, Self, TypeVar
 
 import httpx
 
-from .auth import Credentials, SdkAuthenticator
+from .auth import DEFAULT_AUTH_TIMEOUT_SECONDS, Credentials, SdkAuthenticator
 from .clock import Clock
 from .errors import DatabricksError
 from .masks import NCC_MASK_FIELDS, WORKSPACE_NCC_MASK, normalize_mask, rule_mask_fields
@@ -105,13 +105,16 @@ class DatabricksAccountClient:
         cloud: Cloud | str | None = None,
         discovery_url: str | None = None,
         azure_login_endpoint: str | None = None,
+        auth_timeout_seconds: float = DEFAULT_AUTH_TIMEOUT_SECONDS,
         **options: Any,
     ) -> DatabricksAccountClient:
         """Resolve ``credentials`` through the databricks-sdk ``Config`` and build a client.
 
         ``discovery_url`` / ``azure_login_endpoint`` override where OAuth / Entra ID tokens
-        come from (see :func:`~.auth.sdk_config_kwargs`). ``options`` are the remaining
-        keyword arguments of the constructor.
+        come from (see :func:`~.auth.sdk_config_kwargs`). ``auth_timeout_seconds`` bounds
+        building the ``Config`` and each later token fetch (an unreachable identity provider
+        raises :class:`~.errors.CredentialsUnavailable`). ``options`` are the remaining keyword
+        arguments of the constructor.
         """
         auth = await SdkAuthenticator.create(
             host,
@@ -120,6 +123,7 @@ class DatabricksAccountClient:
             cloud=cloud,
             discovery_url=discovery_url,
             azure_login_endpoint=azure_login_endpoint,
+            timeout_seconds=auth_timeout_seconds,
         )
         return cls(host=host, account_id=account_id, auth=auth, cloud=cloud, **options)
 

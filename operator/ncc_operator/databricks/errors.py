@@ -7,7 +7,9 @@ generic base. Bodies are parsed in the shapes of §11.1: standard JSON, legacy `
 empty body (message = HTTP reason) and plain ``ERROR_CODE: message`` text.
 
 Besides API errors the tree holds transport failures (:class:`DatabricksConnectionError`),
-credential failures (:class:`CredentialsError`) and :class:`OutcomeUnknown`, raised when a
+credential rejections (:class:`CredentialsError`) apart from an unreachable identity provider
+(:class:`CredentialsUnavailable`, a connection error), a client-side rate limit too low to ever
+serve a call (:class:`ClientRateLimitTooLow`) and :class:`OutcomeUnknown`, raised when a
 non-idempotent create may or may not have happened: the caller must look the resource up by its
 natural key instead of re-sending. :func:`classify` turns any of them into one of four
 :class:`ErrorKind` values so the operator decides once, not per call site.
@@ -151,7 +153,24 @@ class DatabricksConnectionError(DatabricksError):
 
 
 class CredentialsError(DatabricksError):
-    """Credentials could not be turned into an auth header (bad secret, token exchange refused)."""
+    """The credentials were rejected or cannot work as configured (kind ``auth``).
+
+    E.g. ``invalid_client`` / ``invalid_grant`` from the token endpoint, a missing token file, an
+    account the discovery endpoint does not know, a token for another audience.
+    """
+
+
+class CredentialsUnavailable(DatabricksConnectionError):
+    """No credential verdict: the token or discovery endpoint was unreachable, timed out or
+    answered 5xx/429 (kind ``transient``; deliberately *not* a :class:`CredentialsError`)."""
+
+
+class ClientRateLimitTooLow(DatabricksError):
+    """The account's client-side rate limit would park this call past its deadline.
+
+    Raised instead of sleeping (``rateLimit.requestsPerSecond: 1e-9`` would wait for decades);
+    kind ``transient``, but nothing improves until the rate limit is raised.
+    """
 
 
 class OutcomeUnknown(DatabricksError):
@@ -282,7 +301,8 @@ _KINDS: tuple[tuple[type[DatabricksError], ErrorKind], ...] = (
     (TemporarilyUnavailable, ErrorKind.TRANSIENT),
     (DeadlineExceeded, ErrorKind.TRANSIENT),
     (Cancelled, ErrorKind.TRANSIENT),
-    (DatabricksConnectionError, ErrorKind.TRANSIENT),
+    (DatabricksConnectionError, ErrorKind.TRANSIENT),  # includes CredentialsUnavailable
+    (ClientRateLimitTooLow, ErrorKind.TRANSIENT),
 )
 
 

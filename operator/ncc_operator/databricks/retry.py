@@ -6,20 +6,25 @@ leaves the same state); a PATCH without a mask is refused before sending. POST (
 idempotent at Databricks: no idempotency key exists and a create can time out while succeeding
 (databricks-api.md §9.3, §16.3). Hence:
 
-================================  =================  ===================================
-Failure                            idempotent         POST (create)
-================================  =================  ===================================
-connect error / timeout, pool      retry              retry (the request never left us)
-read timeout, dropped connection   retry              OutcomeUnknown (never re-sent)
-HTTP 429                           retry              retry (rejected before processing)
-HTTP 503                           retry              OutcomeUnknown
-other 5xx                          fail               OutcomeUnknown
-other 4xx                          fail               fail
-================================  =================  ===================================
+==================================  =================  ===================================
+Failure                              idempotent         POST (create)
+==================================  =================  ===================================
+connect error / timeout, pool        retry              retry (the request never left us)
+read timeout, dropped connection     retry              OutcomeUnknown (never re-sent)
+``RESOURCE_EXHAUSTED`` (any status)  fail               fail (a quota: the operator backs off)
+HTTP 429                             retry              retry (rejected before processing)
+HTTP 500, 502, 503, 504              retry              OutcomeUnknown
+other 5xx (501, 505, …)              fail               OutcomeUnknown
+other 4xx                            fail               fail
+==================================  =================  ===================================
 
 Delays: ``Retry-After`` (integer seconds only; an HTTP-date or junk gives the default, as in the
-SDK's ``_RetryAfterCustomizer``) plus a little jitter for 429/503, otherwise exponential backoff
-with equal jitter and a cap. Attempts are bounded by a count and by an overall deadline.
+SDK's ``_RetryAfterCustomizer``) plus a little jitter for 429/503 (and for 500/502/504 when the
+server sent one), otherwise exponential backoff with equal jitter and a cap. Attempts are bounded
+by a count and by the call deadline (which the transport also enforces on waits and attempts).
+
+The Go SDK (hence Terraform) retries ``RESOURCE_EXHAUSTED`` as a ``TooManyRequests``; a used-up
+quota frees up in minutes if ever, so re-sending within one call only burns requests.
 """
 
 from __future__ import annotations
@@ -30,6 +35,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "DELETE", "PATCH", "PUT"})
+RETRYABLE_5XX = frozenset({500, 502, 503, 504})
+NEVER_RETRIED_CODES = frozenset({"RESOURCE_EXHAUSTED"})
 
 # Jitter only spreads retries apart; it has no security role.
 _JITTER = random.Random()  # noqa: S311
@@ -73,7 +80,8 @@ class RetryPolicy:
     """Retry limits and delays; :meth:`decide` is the whole policy."""
 
     max_attempts: int = 8
-    deadline_seconds: float = 300.0
+    deadline_seconds: float = 120.0
+    """Total budget of one call: rate-limit and slot waits, attempts, back-off sleeps."""
     base_delay: float = 0.5
     max_delay: float = 10.0
     default_retry_after: float = 1.0
@@ -100,11 +108,15 @@ class RetryPolicy:
         status: int | None = None,
         retry_after: float | None = None,
         failure: TransportFailure | None = None,
+        error_code: str | None = None,
     ) -> RetryDecision:
         """What to do after attempt number ``attempt`` (1-based) failed ``elapsed`` s into the call.
 
-        Exactly one of ``status`` (an HTTP error status) and ``failure`` is given.
+        Exactly one of ``status`` (an HTTP error status, with the body's ``error_code``) and
+        ``failure`` is given.
         """
+        if error_code in NEVER_RETRIED_CODES:
+            return RetryDecision(Action.FAIL, reason=f"{error_code} is a quota, not throttling")
         decision = self._classify(method.upper(), attempt, status, retry_after, failure)
         if decision.action is not Action.RETRY:
             return decision
@@ -133,6 +145,11 @@ class RetryPolicy:
             return RetryDecision(Action.RETRY, self.throttle_delay(retry_after), "throttled")
         if status == 503 and idempotent:
             return RetryDecision(Action.RETRY, self.throttle_delay(retry_after), "unavailable")
+        if status in RETRYABLE_5XX and idempotent:
+            delay = (
+                self.backoff(attempt) if retry_after is None else self.throttle_delay(retry_after)
+            )
+            return RetryDecision(Action.RETRY, delay, f"HTTP {status}")
         if status is not None and status >= 500 and not idempotent:
             return RetryDecision(Action.OUTCOME_UNKNOWN, reason=f"HTTP {status} on a create")
         return RetryDecision(Action.FAIL, reason=f"HTTP {status} is not retryable")

@@ -1,13 +1,18 @@
-"""One request function: rate limit -> auth header -> send -> hook -> classify -> retry decision.
+"""One request function: auth header -> rate limit -> send -> hook -> classify -> retry decision.
 
 Everything that touches the network for the account API goes through :meth:`Transport.request`,
 so throttling, credentials, metrics, error mapping and the retry policy (``retry.py``) are
-applied identically to every endpoint. Logs carry method, path template, status and timing only:
-never headers, bodies or URLs with values that could be sensitive.
+applied identically to every endpoint. One deadline (``RetryPolicy.deadline_seconds``) bounds the
+whole call: waiting for credentials, a concurrency slot and a rate token, every attempt (httpx's
+own timeouts bound each phase of one attempt only) and the back-off sleeps. A create whose answer
+had not come when the deadline struck is :class:`~.errors.OutcomeUnknown`. Logs carry method,
+path template, status and timing only: never headers, bodies or URLs with values that could be
+sensitive.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
@@ -20,7 +25,15 @@ import httpx
 from .clock import Clock, SystemClock
 from .errors import DatabricksConnectionError, DatabricksError, OutcomeUnknown, error_from_response
 from .ratelimit import AccountLimiter
-from .retry import Action, RetryDecision, RetryPolicy, TransportFailure, parse_retry_after
+from .retry import (
+    IDEMPOTENT_METHODS,
+    RETRYABLE_5XX,
+    Action,
+    RetryDecision,
+    RetryPolicy,
+    TransportFailure,
+    parse_retry_after,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +45,9 @@ _NOT_SENT: tuple[type[Exception], ...] = (
     httpx.ConnectTimeout,
     httpx.PoolTimeout,
 )
+
+
+_RETRY_AFTER_STATUSES = frozenset({429, *RETRYABLE_5XX})
 
 
 @dataclass(frozen=True)
@@ -60,6 +76,10 @@ class _Attempt:
     response: httpx.Response | None
     failure: httpx.TransportError | None
     duration: float
+    expired: bool = False
+    """The call deadline struck during this attempt."""
+    sent: bool = False
+    """The request was (being) handed to httpx: the server may have seen it."""
 
 
 def render_path(template: str, params: Mapping[str, str | int]) -> str:
@@ -99,14 +119,19 @@ class Transport:
         """Send with retries; return the decoded JSON body (``None`` for an empty one)."""
         path = render_path(template, params)
         started = self._clock.monotonic()
+        deadline = started + self._policy.deadline_seconds
         attempt = 0
         while True:
             attempt += 1
-            headers = await self._auth()
-            result = await self._send(method, path, headers, query, body)
+            result = await self._attempt(method, path, query, body, deadline)
             if result.response is not None and result.response.is_success:
                 self._report(method, template, result, attempt, "success")
                 return _decode(result.response, method, template)
+            if result.expired:
+                error = self._deadline_error(method, template, result)
+                outcome = "outcome_unknown" if isinstance(error, OutcomeUnknown) else "fail"
+                self._report(method, template, result, attempt, outcome)
+                raise error
             decision, error = self._judge(method, template, result, attempt, started)
             self._report(method, template, result, attempt, decision.action.value)
             if decision.action is Action.RETRY:
@@ -121,38 +146,59 @@ class Transport:
                 await self._clock.sleep(decision.delay)
                 continue
             if decision.action is Action.OUTCOME_UNKNOWN:
-                raise OutcomeUnknown(
-                    f"outcome unknown ({decision.reason}); look the resource up by its natural "
-                    "key before creating it again",
-                    status_code=error.status_code,
-                    request_id=error.request_id,
-                    method=method,
-                    path=template,
-                ) from error
+                raise _outcome_unknown(decision.reason, error, method, template) from error
             raise error
 
-    async def _send(
+    async def _attempt(
         self,
         method: str,
         path: str,
-        headers: Mapping[str, str],
         query: Mapping[str, str] | None,
         body: Mapping[str, Any] | None,
+        deadline: float,
     ) -> _Attempt:
-        async with self._limiter.slot():
-            start = self._clock.monotonic()
-            try:
-                response = await self._http.request(
-                    method,
-                    path,
-                    params=dict(query) if query else None,
-                    content=json.dumps(body).encode() if body is not None else None,
-                    headers={**headers, **_content_type(body)},
-                )
-                await response.aread()
-            except httpx.TransportError as exc:
-                return _Attempt(None, exc, self._clock.monotonic() - start)
-            return _Attempt(response, None, self._clock.monotonic() - start)
+        """One attempt, cut short when the call's ``deadline`` strikes."""
+        start = self._clock.monotonic()
+        sent = False
+        timer = asyncio.timeout(max(0.0, deadline - start))
+        try:
+            async with timer:
+                headers = await self._auth()
+                async with self._limiter.slot(create=method == "POST", deadline=deadline):
+                    start, sent = self._clock.monotonic(), True
+                    response = await self._http.request(
+                        method,
+                        path,
+                        params=dict(query) if query else None,
+                        content=json.dumps(body).encode() if body is not None else None,
+                        headers={**headers, **_content_type(body)},
+                    )
+                    await response.aread()
+        except httpx.TransportError as exc:
+            return _Attempt(None, exc, self._clock.monotonic() - start, sent=sent)
+        except TimeoutError:
+            if not timer.expired():
+                raise
+            return _Attempt(None, None, self._clock.monotonic() - start, expired=True, sent=sent)
+        return _Attempt(response, None, self._clock.monotonic() - start, sent=True)
+
+    def _deadline_error(self, method: str, template: str, result: _Attempt) -> DatabricksError:
+        budget = self._policy.deadline_seconds
+        if not result.sent:
+            return DatabricksConnectionError(
+                f"call deadline of {budget:g} s reached before the request could be sent "
+                "(waiting for credentials or a client-side rate-limit/concurrency slot)",
+                method=method,
+                path=template,
+            )
+        error = DatabricksConnectionError(
+            f"no answer within the call deadline of {budget:g} s", method=method, path=template
+        )
+        if method.upper() in IDEMPOTENT_METHODS:
+            return error
+        outcome = _outcome_unknown("no answer to a create in time", error, method, template)
+        outcome.__cause__ = error
+        return outcome
 
     def _judge(
         self, method: str, template: str, result: _Attempt, attempt: int, started: float
@@ -177,7 +223,7 @@ class Transport:
         error = error_from_response(
             response.status_code,
             response.content,
-            retry_after=retry_after if response.status_code in (429, 503) else None,
+            retry_after=retry_after if response.status_code in _RETRY_AFTER_STATUSES else None,
             method=method,
             path=template,
         )
@@ -187,6 +233,7 @@ class Transport:
             elapsed=elapsed,
             status=response.status_code,
             retry_after=retry_after,
+            error_code=error.error_code,
         )
         return decision, error
 
@@ -211,6 +258,19 @@ class Transport:
         except Exception:
             # A broken metrics hook must never fail a Databricks call.
             logger.exception("request hook failed")
+
+
+def _outcome_unknown(
+    reason: str, error: DatabricksError, method: str, template: str
+) -> OutcomeUnknown:
+    return OutcomeUnknown(
+        f"outcome unknown ({reason}); look the resource up by its natural key before creating "
+        "it again",
+        status_code=error.status_code,
+        request_id=error.request_id,
+        method=method,
+        path=template,
+    )
 
 
 def _content_type(body: Mapping[str, Any] | None) -> dict[str, str]:
