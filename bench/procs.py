@@ -218,7 +218,7 @@ class OperatorProcess:
         return (int(fields[11]) + int(fields[12])) / ticks  # utime, stime (fields 14, 15)
 
     def databricks_requests(self) -> dict[str, float]:
-        """The operator's own count of Databricks HTTP attempts by method, path and status."""
+        """The operator's own count of Databricks HTTP attempts by operation and status code."""
         found: dict[str, float] = {}
         for line in self.metrics().splitlines():
             if not line.startswith("ncc_operator_databricks_requests_total{"):
@@ -226,7 +226,7 @@ class OperatorProcess:
             labels, value = line[line.index("{") + 1 : line.rindex("}")], line.rsplit(" ", 1)[1]
             parts = dict(item.split("=", 1) for item in labels.split('",') if "=" in item)
             clean = {k: v.strip('"') for k, v in parts.items()}
-            key = f"{clean.get('method')} {clean.get('path')} {clean.get('status')}"
+            key = f"{clean.get('operation')} {clean.get('status_code')}"
             found[key] = found.get(key, 0.0) + float(value)
         return found
 
