@@ -97,6 +97,9 @@ class Params:
             "NCC_OPERATOR_FAST_SECONDS": str(self.fast_seconds),
             "NCC_OPERATOR_ACCOUNT_RESYNC_SECONDS": str(self.resync_seconds),
             "NCC_OPERATOR_TICK_SECONDS": str(self.tick_seconds),
+            # The emulator is plain HTTP on loopback.
+            "NCC_OPERATOR_ALLOWED_HOSTS": "127.0.0.1",
+            "NCC_OPERATOR_ALLOW_HTTP": "true",
         }
 
     def to_json(self) -> dict[str, Any]:

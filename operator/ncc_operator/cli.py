@@ -28,22 +28,34 @@ def main() -> None:
     show_default=True,
     help="Kopf liveness endpoint ('' to disable).",
 )
+@click.option(
+    "--liveness-grace",
+    "liveness_grace",
+    type=click.FloatRange(min=1.0),
+    default=60.0,
+    show_default=True,
+    envvar="NCC_OPERATOR_LIVENESS_GRACE_SECONDS",
+    help="Seconds the Kubernetes API may be unreachable before liveness fails.",
+)
 @click.option("--verbose", is_flag=True, help="Log every reconcile (Kopf's verbose mode).")
-def run(namespaces: tuple[str, ...], liveness: str, verbose: bool) -> None:
+def run(namespaces: tuple[str, ...], liveness: str, liveness_grace: float, verbose: bool) -> None:
     """Run the operator (standalone: one replica, no Kopf peering objects needed)."""
     import asyncio  # noqa: PLC0415
 
     import kopf  # noqa: PLC0415
 
-    import ncc_operator.handlers  # noqa: F401, PLC0415  (registers the handlers)
+    import ncc_operator.handlers  # noqa: PLC0415  (registers the handlers)
 
     kopf.configure(verbose=verbose)
+    # The grace reaches the start-up handler through Kopf's memo; None: no liveness, no check.
+    grace = liveness_grace if liveness else None
     asyncio.run(
         kopf.operator(
             standalone=True,
             clusterwide=not namespaces,
             namespaces=namespaces,
             liveness_endpoint=liveness or None,
+            memo=kopf.Memo({ncc_operator.handlers.probes.GRACE_KEY: grace}),
         )
     )
 

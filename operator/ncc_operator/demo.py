@@ -52,6 +52,9 @@ OPERATOR_ENV = {
     "NCC_OPERATOR_TICK_SECONDS": "1",
     "NCC_OPERATOR_RESYNC_SECONDS": "15",
     "NCC_OPERATOR_ACCOUNT_RESYNC_SECONDS": "15",
+    # The demo's emulator is plain HTTP on loopback; a real install allows neither.
+    "NCC_OPERATOR_ALLOWED_HOSTS": "127.0.0.1",
+    "NCC_OPERATOR_ALLOW_HTTP": "true",
 }
 STEPS = 7
 WAIT_SECONDS = 60.0

@@ -6,8 +6,11 @@ Read once at import of the handlers (Kopf decorators need the timer tick at impo
 from __future__ import annotations
 
 import os
+from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
+
+from ncc_operator.models import DEFAULT_TOKEN_PATH
 
 PREFIX = "NCC_OPERATOR_"
 
@@ -25,6 +28,31 @@ class Settings(BaseModel):
     """Prometheus /metrics port; 0 disables the endpoint."""
     azure_login_endpoint: str | None = None
     """Entra ID endpoint override (tests against the emulator); unset in production."""
+    workload_identity_token_path: str = Field(default=DEFAULT_TOKEN_PATH, pattern="^/")
+    """The projected service-account token that ``workloadIdentity`` accounts exchange for a
+    Databricks token. Operator configuration (the chart mounts it): a CR never chooses a file
+    the operator reads."""
+    allowed_hosts: list[str] = Field(default_factory=list)
+    """Account hosts allowed besides the Databricks ones (``host`` or ``host:port``,
+    comma-separated in the environment): emulators, private endpoints."""
+    allow_http: bool = False
+    """Allow plain ``http://`` account hosts (emulators and tests only)."""
+    account_namespaces: list[str] = Field(default_factory=list)
+    """Namespaces whose DatabricksAccounts are honoured (comma-separated; empty: any). The
+    platform team's namespaces: whoever may create an account there holds account credentials."""
+    workload_identity_namespaces: list[str] = Field(default_factory=list)
+    """Namespaces whose ``workloadIdentity`` accounts may use the operator's own projected token
+    (comma-separated, ``*`` for any; empty: none). Opt-in, because such an account acts with the
+    identity of the operator, not of its creator."""
+
+    @field_validator(
+        "allowed_hosts", "account_namespaces", "workload_identity_namespaces", mode="before"
+    )
+    @classmethod
+    def _split(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [h.strip() for h in value.split(",") if h.strip()]
+        return value
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:

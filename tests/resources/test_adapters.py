@@ -15,7 +15,8 @@ import pytest
 
 from ncc_emulator.testing import RunningEmulator
 from ncc_operator.reconcile import Conflict, NamespaceNotAllowed, Observation, ReferenceNotReady
-from ncc_operator.resources.accounts import AccountPool
+from ncc_operator.resources.accounts import AccountPool, PoolOptions
+from ncc_operator.resources.hosts import HostPolicy
 from ncc_operator.resources.ncc import connect_ncc
 from ncc_operator.resources.rule import RuleClient, connect_rule
 from ncc_operator.resources.runtime import Runtime
@@ -35,6 +36,8 @@ STORAGE = (
     "Microsoft.Storage/storageAccounts/{}"
 )
 _uids = itertools.count(1)
+LOOPBACK = PoolOptions(hosts=HostPolicy.of(["127.0.0.1"], allow_http=True))
+"""The emulator is plain HTTP on loopback: allowed explicitly, as an operator flag would."""
 
 
 def body(
@@ -119,7 +122,7 @@ def make_world(emulator: RunningEmulator) -> tuple[FakeWorld, Runtime]:
     )
     fake.accounts[account.ref] = account
     secrets = Secrets({"client-id": emulator.client_id, "client-secret": emulator.client_secret})
-    return fake, Runtime(world=fake, pool=AccountPool(secrets))
+    return fake, Runtime(world=fake, pool=AccountPool(secrets, LOOPBACK))
 
 
 @pytest.fixture
@@ -181,7 +184,9 @@ async def test_ncc_with_duplicate_names_asks_for_external_id(
     entry = add_ncc(fake, "prod")
     client = await connect_ncc(entry, runtime)
     await client.create()
-    await client.create()  # names are not unique at Databricks
+    # Names are not unique at Databricks: someone else made a second one (console, Terraform).
+    dbx = await runtime.pool.client(fake.accounts[Ref("team", "main")])
+    await dbx.create_network_connectivity_configuration("prod", "eastus2")
     with pytest.raises(Conflict, match="externalId"):
         await (await connect_ncc(entry, runtime)).observe()
 

@@ -222,13 +222,14 @@ CASES = [
     ),
     Case(
         "delete",
-        "deleting an existing object: delete, then release the finalizer",
+        "deleting an existing object: delete, then observe again; it is still shown (this fake "
+        "never lets go), so the finalizer stays and the delete is looked at again soon",
         replace(SUBJECT, deleting=True, status=HAS_ID),
         Observation(exists=True, external_id="id-1"),
-        ["connect", "observe", "delete"],
+        ["connect", "observe", "delete", "observe"],
         "delete",
-        [(False, "Deleted")],
-        release=True,
+        [(True, "DeleteBlocked"), (False, "Deleting")],
+        release=False,
     ),
     Case(
         "delete-gone",

@@ -7,7 +7,9 @@ from typing import Any
 
 import kopf
 
+from ncc_operator import metrics
 from ncc_operator.reconcile.driver import Adapter, Cause, Driver
+from ncc_operator.resources.kube import PendingCreateMark
 from ncc_operator.resources.runtime import Runtime
 from ncc_operator.resources.world import IndexedWorld
 
@@ -32,6 +34,16 @@ async def drive(
     patch: kopf.Patch,
     memo: kopf.Memo,
     kwargs: dict[str, Any],
+    plural: str | None = None,
 ) -> bool:
+    """Run the driver; ``plural`` names the kind's resource when it creates at Databricks (its
+    objects get the pending-create guard)."""
     driver: Driver = memo["driver"]
-    return await driver.run(adapter, body, patch, runtime_of(memo, kwargs), cause)
+    guard = None
+    if plural is not None:
+        meta = body.get("metadata", {})
+        guard = PendingCreateMark(
+            memo["secrets"], plural, str(meta.get("namespace")), str(meta.get("name"))
+        )
+    with metrics.reconciling(adapter.kind):
+        return await driver.run(adapter, body, patch, runtime_of(memo, kwargs), cause, guard=guard)

@@ -53,6 +53,13 @@ def dbx_rules_by_ncc(body: kopf.Body, **_: Any) -> dict[Ref, Any]:
     return {entry.ncc: entry}
 
 
+@kopf.index(GROUP, VERSION, ACCOUNT_PLURAL)
+def live_accounts(uid: str, **_: Any) -> dict[str, bool]:
+    # Every account still in the cluster, valid or not: a timer that needs no finalizer stops
+    # when its object leaves this index (handlers/kinds.py).
+    return {uid: True}
+
+
 @kopf.index("", "v1", "namespaces")
 def namespace_labels(name: str, labels: kopf.Labels, **_: Any) -> dict[str, dict[str, str]]:
     return {name: dict(labels)}

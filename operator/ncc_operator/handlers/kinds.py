@@ -3,13 +3,16 @@
 Every kind gets the same handlers, each a few lines that pick the cause and delegate to the
 driver: create/update/resume (run now), a change of ``reconcile-requested-at`` (run now, forced),
 a timer tick (run when due), delete (run until released), and a watch on blocked deletions that
-switch to a policy releasing at once. Accounts own nothing at Databricks, so their delete handler
-is optional (no finalizer).
+switch to a policy releasing at once. Accounts own nothing at Databricks, so they carry no
+finalizer at all: their delete handler is optional and their timer is registered so that it does
+not require one (see :func:`_timer`).
 """
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 import kopf
 
@@ -20,28 +23,43 @@ from ncc_operator.settings import Settings
 from .context import drive
 
 REQUESTED_FIELD = ("metadata", "annotations", RECONCILE_REQUESTED_AT_ANNOTATION)
+LIVE_INDEX = "live_accounts"
+"""The index (handlers/indexes.py) of the uids of accounts still in the cluster: accounts are
+the one kind without a finalizer."""
+
+Fn = TypeVar("Fn", bound=Callable[..., Any])
 
 
 def register(plural: str, adapter: Adapter, settings: Settings, *, finalizer: bool = True) -> None:
     resource = (GROUP, VERSION, plural)
+    # Kinds with a finalizer create at Databricks: their passes carry the pending-create guard.
+    creates = plural if finalizer else None
 
     @kopf.on.resume(*resource, id=f"{plural}-resume")
     @kopf.on.create(*resource, id=f"{plural}-create")
     @kopf.on.update(*resource, id=f"{plural}-update")
     async def changed(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, **kw: Any) -> None:
-        await drive(adapter, Cause.CHANGE, body=body, patch=patch, memo=memo, kwargs=kw)
+        await drive(
+            adapter, Cause.CHANGE, body=body, patch=patch, memo=memo, kwargs=kw, plural=creates
+        )
 
     @kopf.on.field(*resource, field=REQUESTED_FIELD, id=f"{plural}-requested")
     async def requested(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, **kw: Any) -> None:
-        await drive(adapter, Cause.REQUESTED, body=body, patch=patch, memo=memo, kwargs=kw)
+        await drive(
+            adapter, Cause.REQUESTED, body=body, patch=patch, memo=memo, kwargs=kw, plural=creates
+        )
 
-    @kopf.timer(*resource, interval=settings.tick_seconds, id=f"{plural}-tick")
+    @_timer(resource, interval=settings.tick_seconds, id=f"{plural}-tick", finalizer=finalizer)
     async def tick(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, **kw: Any) -> None:
-        await drive(adapter, Cause.TICK, body=body, patch=patch, memo=memo, kwargs=kw)
+        await drive(
+            adapter, Cause.TICK, body=body, patch=patch, memo=memo, kwargs=kw, plural=creates
+        )
 
     @kopf.on.delete(*resource, optional=not finalizer, id=f"{plural}-delete")
     async def deleted(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, **kw: Any) -> None:
-        await drive(adapter, Cause.DELETE, body=body, patch=patch, memo=memo, kwargs=kw)
+        await drive(
+            adapter, Cause.DELETE, body=body, patch=patch, memo=memo, kwargs=kw, plural=creates
+        )
 
     def released_at_once(body: kopf.Body, **_: Any) -> bool:
         return finalizer and blocked_deletion_now_released(adapter, body, FINALIZER)
@@ -56,3 +74,35 @@ def register(plural: str, adapter: Adapter, settings: Settings, *, finalizer: bo
             patch.setdefault("metadata", {})["finalizers"] = [
                 f for f in finalizers if f != FINALIZER
             ]
+
+
+def _timer(
+    resource: tuple[str, str, str], *, interval: float, id: str, finalizer: bool
+) -> Callable[[Fn], Fn]:
+    """``kopf.timer``; with ``finalizer=False`` one that does not make Kopf add a finalizer.
+
+    Kopf hard-codes ``requires_finalizer=True`` for every timer (kopf/on.py; nolar/kopf#1074), so
+    that deleting an object always passes through the operator, which stops its timer. An object
+    that owns nothing outside the cluster must not wait on a running operator to be deleted, so
+    the same handler is registered with that flag off, and it stops another way: Kopf drops a
+    deleted object from its indexes before it processes the DELETED event, and then stops every
+    timer whose ``when`` filter no longer matches (``match_daemons``). The registry's spawning
+    part is not public API: ``tests/unit/test_wiring_kinds.py`` guards this against Kopf
+    upgrades.
+    """
+    if finalizer:
+        return cast(Callable[[Fn], Fn], kopf.timer(*resource, interval=interval, id=id))
+
+    def decorate(fn: Fn) -> Fn:
+        scratch = kopf.OperatorRegistry()
+        kopf.timer(*resource, interval=interval, id=id, when=_still_exists, registry=scratch)(fn)
+        spawning = kopf.get_default_registry()._spawning
+        for handler in scratch._spawning.get_all_handlers():
+            spawning.append(dataclasses.replace(handler, requires_finalizer=False))
+        return fn
+
+    return decorate
+
+
+def _still_exists(uid: str, **kwargs: Any) -> bool:
+    return uid in kwargs[LIVE_INDEX]

@@ -10,21 +10,21 @@ import logging
 from typing import Any
 
 import kopf
-import prometheus_client
 
 from ncc_operator import metrics
 from ncc_operator.models import FINALIZER
 from ncc_operator.reconcile.driver import Driver
 from ncc_operator.reconcile.schedule import Schedule
 from ncc_operator.resources.accounts import AccountPool, PoolOptions
+from ncc_operator.resources.hosts import HostPolicy
 from ncc_operator.resources.kube import KubeSecrets
 from ncc_operator.resources.runtime import Pace, Runtime
 from ncc_operator.resources.world import IndexedWorld
 from ncc_operator.settings import Settings
 
+from . import persistence, probes
+
 SETTINGS = Settings.from_env()
-STATE_PREFIX = "state.ncc-operator.io"
-"""Prefix of the operator's bookkeeping annotations (handler progress, last-handled spec)."""
 logger = logging.getLogger(__name__)
 
 
@@ -32,13 +32,8 @@ logger = logging.getLogger(__name__)
 async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> None:
     # Our own finalizer and annotation prefix: objects carry nothing named after Kopf.
     settings.persistence.finalizer = FINALIZER
-    # Annotations, not status: our CRD status schema is structural and would prune `status.kopf`.
-    # Kopf ignores every annotation under its storage prefix when diffing, so that prefix must not
-    # be the user-facing `ncc-operator.io/` (paused, reconcile-requested-at would never trigger).
-    settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=STATE_PREFIX)
-    settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(
-        prefix=STATE_PREFIX, key="last-handled-configuration"
-    )
+    # Bookkeeping in annotations under our own prefix, bounded in size (see persistence).
+    persistence.configure(settings)
     # Events come only from the engine's fixed vocabulary, never from Kopf's handler logs.
     settings.posting.loggers = False
     # A watch that silently stalls would stop all reconciles: restart it every 10 minutes.
@@ -50,10 +45,17 @@ async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) 
     pool = AccountPool(
         secrets,
         PoolOptions(
-            hook=metrics.record_request, azure_login_endpoint=SETTINGS.azure_login_endpoint
+            hook=metrics.record_request,
+            azure_login_endpoint=SETTINGS.azure_login_endpoint,
+            hosts=HostPolicy.of(SETTINGS.allowed_hosts, allow_http=SETTINGS.allow_http),
+            workload_identity_token_path=SETTINGS.workload_identity_token_path,
+            account_namespaces=frozenset(SETTINGS.account_namespaces),
+            workload_identity_namespaces=frozenset(SETTINGS.workload_identity_namespaces),
         ),
     )
     memo["secrets"] = secrets
+    # Its own client: a re-login after a 401 on one must not close a request on the other.
+    probes.start(memo, KubeSecrets(lambda: _login(settings), timeout=10.0))
     memo["runtime"] = Runtime(
         world=IndexedWorld({}, {}, {}, {}),
         pool=pool,
@@ -66,12 +68,13 @@ async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) 
     memo["driver"] = Driver(
         Schedule(resync_seconds=SETTINGS.resync_seconds), fast_seconds=SETTINGS.fast_seconds
     )
-    if SETTINGS.metrics_port:
-        prometheus_client.start_http_server(SETTINGS.metrics_port)
+    # /metrics; a standalone operator (one replica) is its own leader.
+    metrics.serve(SETTINGS.metrics_port)
 
 
 @kopf.on.cleanup()
 async def close(memo: kopf.Memo, **_: Any) -> None:
+    await probes.stop(memo)
     runtime: Runtime = memo["runtime"]
     await runtime.pool.close()
     await memo["secrets"].close()

@@ -5,7 +5,7 @@ wire format; adapters translate client errors into :mod:`.problems` at their bou
 """
 
 from .conditions import READY, SYNCED, Condition, Status
-from .engine import ExternalClient, Result, Subject, reconcile
+from .engine import CreateGuard, ExternalClient, Result, Subject, reconcile
 from .events import EventReason, Sink
 from .observation import Creation, Deletion, Observation, Readiness, Update
 from .problems import (
@@ -18,6 +18,7 @@ from .problems import (
     Problem,
     ReferenceNotReady,
     Transient,
+    Unexpected,
 )
 from .schedule import Locks, Schedule
 
@@ -27,6 +28,7 @@ __all__ = [
     "AuthFailed",
     "Condition",
     "Conflict",
+    "CreateGuard",
     "Creation",
     "Deletion",
     "EventReason",
@@ -46,6 +48,7 @@ __all__ = [
     "Status",
     "Subject",
     "Transient",
+    "Unexpected",
     "Update",
     "reconcile",
 ]

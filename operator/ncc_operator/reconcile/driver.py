@@ -10,14 +10,22 @@ thin: they pick the adapter and the cause and call :meth:`Driver.run`.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
 import kopf
 
-from .engine import FAST_POLL_SECONDS, ExternalClient, Subject, reconcile
+from ncc_operator.models import CREATE_PENDING_ANNOTATION
+
+from . import conditions as cond
+from .engine import FAST_POLL_SECONDS, CreateGuard, ExternalClient, Result, Subject, reconcile
 from .events import Sink
+from .problems import InvalidSpec
 from .schedule import Locks, Schedule
+
+DELETE_RETRY_CAP_SECONDS = 30.0
+"""The longest a deletion waits before it is looked at again, whatever its backoff."""
 
 
 class Cause(StrEnum):
@@ -72,21 +80,44 @@ class Driver:
         patch: kopf.Patch,
         context: Any,
         cause: Cause,
+        *,
+        guard: CreateGuard | None = None,
     ) -> bool:
-        """One pass for ``body``; True when the object was released (its finalizer may go)."""
+        """One pass for ``body``; True when the object was released (its finalizer may go).
+
+        ``guard`` records "create pending" on the object before any create (kinds that create).
+        """
         uid = str(body.get("metadata", {}).get("uid", ""))
         async with self.locks.of(uid):
             if cause is Cause.TICK and not self.schedule.due(uid):
                 return False
             forced = cause is Cause.REQUESTED
+            if cause is Cause.CHANGE:
+                # What dependents were refused for may be what just changed (an NCC's
+                # allowedRuleNamespaces, an account's spec): their own retry can be minutes away.
+                # They read this object from the index, which already holds the new spec.
+                self._wake(adapter, body, context)
             view = self._fresh(uid, body)
-            subject = adapter.subject(view, forced=forced)
+            try:
+                subject = adapter.subject(view, forced=forced)
+            except ValueError as error:
+                # Admitted under an older CRD, refused by today's model: say so, never a
+                # traceback per tick; deletion releases only if nothing was ever created.
+                result = _unreadable(view, error)
+                patch.setdefault("status", {}).update(result.status_patch or {})
+                self.schedule.plan(uid, result)
+                return result.release
 
             async def connect() -> ExternalClient:
                 return await adapter.connect(view, context, forced=forced)
 
             sink = adapter.sink(body)
-            result = await reconcile(subject, connect, sink, fast_seconds=self.fast_seconds)
+            result = await reconcile(
+                subject, connect, sink, fast_seconds=self.fast_seconds, guard=guard
+            )
+            if result.clear_create_pending:
+                annotations = patch.setdefault("metadata", {}).setdefault("annotations", {})
+                annotations[CREATE_PENDING_ANNOTATION] = None
             status = {**subject.status, **(result.status_patch or {})}
             if result.status_patch:
                 patch.setdefault("status", {}).update(result.status_patch)
@@ -96,8 +127,7 @@ class Driver:
             sink.settled(status, released=result.release)
             if _became_usable(subject.status, status):
                 # Dependents wait on this object with a flat retry; wake them now instead.
-                for dependent in adapter.dependents(body, context):
-                    self.schedule.now(dependent)
+                self._wake(adapter, body, context)
             if result.release:
                 self._written.pop(uid, None)
                 self.schedule.forget(uid)
@@ -105,9 +135,16 @@ class Driver:
                 return True
             delay = self.schedule.plan(uid, result, resync_seconds=adapter.resync_seconds)
         if cause is Cause.DELETE:
-            # Keeps the finalizer; Kopf calls the delete handler again after the delay.
-            raise kopf.TemporaryError(_deletion_message(result.status_patch), delay=delay)
+            # Keeps the finalizer; Kopf calls the delete handler again after the delay. Kopf
+            # stops timers of an object being deleted, so a wake-up (schedule.now) cannot reach
+            # it: the delay is capped, so a fixed cause (credentials, a reference) is seen soon.
+            retry = min(delay, DELETE_RETRY_CAP_SECONDS)
+            raise kopf.TemporaryError(_deletion_message(result.status_patch), delay=retry)
         return False
+
+    def _wake(self, adapter: Adapter, body: kopf.Body, context: Any) -> None:
+        for dependent in adapter.dependents(body, context):
+            self.schedule.now(dependent)
 
     def _fresh(self, uid: str, body: kopf.Body) -> Mapping[str, Any]:
         """``body``, with the status the previous pass patched if that patch is not in it yet.
@@ -123,6 +160,33 @@ class Driver:
         if written is None or dict(body.get("status") or {}) != dict(written[0]):
             return body
         return {**body, "status": dict(written[1])}
+
+
+def _unreadable(body: Mapping[str, Any], error: ValueError) -> Result:
+    """The result for an object the operator's model refuses (e.g. a rule tightened since)."""
+    meta = body.get("metadata", {})
+    status = dict(body.get("status") or {})
+    generation = int(meta.get("generation") or 0)
+    message = (
+        f"The operator cannot read this object: {error}. Fix the spec (it was admitted by an "
+        "older CRD); nothing is done at Databricks until then."
+    )
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    conditions = cond.merge(
+        status.get("conditions", []),
+        [cond.not_synced("InvalidSpec", message), cond.not_ready("InvalidSpec", message)],
+        generation=generation,
+        now=now,
+    )
+    pending = (meta.get("annotations") or {}).get(CREATE_PENDING_ANNOTATION)
+    never_created = not status.get("id") and not pending
+    release = bool(meta.get("deletionTimestamp")) and never_created
+    return Result(
+        action="unreadable",
+        status_patch={"conditions": conditions, "observedGeneration": generation},
+        release=release,
+        problem=InvalidSpec(message),
+    )
 
 
 def _deletion_message(patch: Mapping[str, Any] | None) -> str:
@@ -154,11 +218,13 @@ def blocked_deletion_now_released(
 
 
 def _became_usable(before: Mapping[str, Any], after: Mapping[str, Any]) -> bool:
-    """Ready turned True, or a Databricks id was recorded: what dependents wait for."""
-    return (_ready(after) and not _ready(before)) or bool(after.get("id") and not before.get("id"))
+    """Ready or Synced turned True, or a Databricks id was recorded: what dependents wait for
+    (Synced: an account whose credentials work again, so rules backing off may retry now)."""
+    turned = any(_true(after, t) and not _true(before, t) for t in ("Ready", "Synced"))
+    return turned or bool(after.get("id") and not before.get("id"))
 
 
-def _ready(status: Mapping[str, Any]) -> bool:
+def _true(status: Mapping[str, Any], type_: str) -> bool:
     return any(
-        c.get("type") == "Ready" and c.get("status") == "True" for c in status.get("conditions", [])
+        c.get("type") == type_ and c.get("status") == "True" for c in status.get("conditions", [])
     )

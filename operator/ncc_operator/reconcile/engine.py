@@ -9,16 +9,27 @@ The table, in order (crossplane-runtime ``managed.Reconciler`` is the model):
 
 1. paused → Synced=False ReconcilePaused; nothing else, deletion included.
 2. deleting with ``Orphan`` or ``ObserveOnly`` → release at once, Databricks untouched.
-3. terminal problem already reported for this generation → wait for a spec change.
-4. connect (resolve references, credentials, claims) → observe.
-5. deleting → delete until gone; a blocked delete keeps the finalizer with the remedy.
-6. ``ObserveOnly`` → mirror what is observed; never write.
-7. missing → create (drift event when it existed before); found by natural key → record the id
-   first and return; not up to date → update (or report why it must wait); else in sync.
+3. deleting, and this resource never created or adopted anything (no recorded id, no pending
+   create) → release at once: whatever matches its natural key is not ours to delete.
+4. terminal problem already reported for this generation → wait for a spec change.
+5. connect (resolve references, credentials, claims) → observe.
+6. deleting → delete, then observe again; the finalizer goes only when that observe confirms
+   the object is gone. A blocked delete keeps the finalizer with the remedy.
+7. ``ObserveOnly`` → mirror what is observed; never write.
+8. missing → create, guarded Crossplane-style: "create pending" is recorded on the object (and
+   confirmed) before the POST; a pending create with no known outcome is settled by the
+   natural-key lookup — looked up again until the settle window has passed, never re-sent
+   blindly. Found by natural key → record the id first and return; not up to date → update
+   (or report why it must wait); else in sync.
+
+The engine is total: a :class:`Problem` becomes its condition; any other exception becomes
+Synced=False ``ReconcileError`` naming it, retried with backoff.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -28,7 +39,9 @@ from typing import Any, Protocol
 from . import conditions as cond
 from .events import EventReason, Sink
 from .observation import Creation, Deletion, Observation, Readiness, Update
-from .problems import InvalidSpec, Problem
+from .problems import Conflict, InvalidSpec, Problem, Unexpected
+
+logger = logging.getLogger(__name__)
 
 FAST_POLL_SECONDS = 10.0
 """Default requeue delay while something is transitional (Creating, AwaitingApproval) or just
@@ -39,18 +52,48 @@ DELETE_BLOCKED_RETRY_SECONDS = 60.0
 
 
 class ExternalClient(Protocol):
-    """One kind's view of its Databricks object, bound to one custom resource."""
+    """One kind's view of its Databricks object, bound to one custom resource.
 
-    async def observe(self) -> Observation: ...
+    The contract, as in crossplane-runtime's ``ExternalClient``:
+
+    - ``observe`` reads and never writes. It finds the object by the recorded id, else by
+      ``externalId``, else by the natural key (the immutable target only), and returns one
+      frozen :class:`Observation` whose ``observed`` is what ``update``/``delete`` act on.
+      It raises a :class:`Problem` for anything that must stop the pass (a Conflict with
+      another resource, a reference not Ready, a Databricks error).
+    - ``create`` is not idempotent at Databricks: the engine calls it only after recording
+      "create pending" and only when ``observe`` found nothing. A conflict answer ("already
+      exists") is settled by looking the object up by natural key and adopting it.
+    - ``update(seen)`` applies the difference ``seen`` describes; repeating it is harmless.
+    - ``delete(seen)`` is idempotent (gone already counts as done); the engine observes again
+      afterwards and releases only when that observation says the object is gone.
+    """
+
+    async def observe(self) -> Observation[Any]: ...
 
     async def create(self) -> Creation: ...
 
-    async def update(self, seen: Observation) -> Update: ...
+    async def update(self, seen: Observation[Any]) -> Update: ...
 
-    async def delete(self, seen: Observation) -> Deletion: ...
+    async def delete(self, seen: Observation[Any]) -> Deletion: ...
 
 
 Connect = Callable[[], Awaitable[ExternalClient]]
+
+
+class CreateGuard(Protocol):
+    """Records "create pending" on the Kubernetes object, confirmed, before a create is sent.
+
+    Raises (a :class:`Problem` or anything else) when the write is not confirmed; the engine
+    then sends nothing.
+    """
+
+    async def mark_create_pending(self) -> None: ...
+
+
+CREATE_SETTLE_SECONDS = 30.0
+"""A pending create younger than this, whose object the lookup does not find yet, is looked up
+again instead of re-sent: listings can lag a create that timed out while succeeding."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +110,13 @@ class Subject:
     orphan_on_delete: bool = False
     forced: bool = False
     """A re-observe was requested (annotation or spec change): do not wait on a terminal state."""
+    create_pending: str | None = None
+    """When a create was last marked pending (RFC 3339), if the mark is on the object."""
+
+    @property
+    def recorded_id(self) -> str | None:
+        found = self.status.get("id")
+        return str(found) if found else None
 
 
 @dataclass(frozen=True)
@@ -78,6 +128,8 @@ class Result:
     release: bool = False
     requeue_after: float | None = None
     problem: Problem | None = None
+    clear_create_pending: bool = False
+    """The pending-create mark can go: the id is recorded, or the create was refused."""
 
 
 class _Outcome:
@@ -126,13 +178,19 @@ class _Outcome:
         self.requeue_after = min(self.requeue_after or delay, delay)
 
     def result(
-        self, action: str, *, requeue_after: float | None = None, problem: Problem | None = None
+        self,
+        action: str,
+        *,
+        requeue_after: float | None = None,
+        problem: Problem | None = None,
+        clear_create_pending: bool = False,
     ) -> Result:
         return Result(
             action=action,
             status_patch=self._patch(),
             requeue_after=requeue_after if requeue_after is not None else self.requeue_after,
             problem=problem,
+            clear_create_pending=clear_create_pending and self.subject.create_pending is not None,
         )
 
     def _announce(self, type_: str, reason: str, message: str, warning: bool) -> None:
@@ -157,18 +215,36 @@ class _Outcome:
 
 
 async def reconcile(
-    subject: Subject, connect: Connect, sink: Sink, *, fast_seconds: float = FAST_POLL_SECONDS
+    subject: Subject,
+    connect: Connect,
+    sink: Sink,
+    *,
+    fast_seconds: float = FAST_POLL_SECONDS,
+    guard: CreateGuard | None = None,
 ) -> Result:
-    """Run one pass of the decision table for ``subject``; never raises a :class:`Problem`.
+    """Run one pass of the decision table for ``subject``; never raises (but cancellation).
 
-    ``fast_seconds`` is the requeue delay while something is transitional or just changed.
+    ``fast_seconds`` is the requeue delay while something is transitional or just changed;
+    ``guard`` records "create pending" before any create (``None`` only where no create can
+    happen, e.g. accounts, or in tests of other paths).
     """
     started = time.monotonic()
     out = _Outcome(subject, sink, fast_seconds)
     try:
-        result = await _decide(subject, connect, out)
+        result = await _decide(subject, connect, out, guard)
     except Problem as problem:
         result = _problem(subject, out, problem)
+    except Exception as error:
+        # Total: nothing escapes as a traceback loop. The text names the type so a bug report
+        # can find it; the log keeps the traceback once per pass for developers.
+        logger.warning(
+            "reconcile of %s %s failed unexpectedly", subject.kind, subject.name, exc_info=True
+        )
+        unexpected = Unexpected(
+            f"Unexpected {type(error).__name__} while reconciling: {error}. Retrying with "
+            "backoff; if it persists, report it with the operator's log."
+        )
+        result = _problem(subject, out, unexpected)
     sink.reconciled(
         action=result.action,
         outcome="error" if result.problem else "success",
@@ -177,7 +253,25 @@ async def reconcile(
     return result
 
 
-async def _decide(subject: Subject, connect: Connect, out: _Outcome) -> Result:
+async def _decide(
+    subject: Subject, connect: Connect, out: _Outcome, guard: CreateGuard | None
+) -> Result:
+    early = _before_connect(subject, out)
+    if early is not None:
+        return early
+    client = await connect()
+    seen = await client.observe()
+    if subject.deleting:
+        return await _delete(subject, client, seen, out)
+    if subject.observe_only:
+        return _mirror(subject, seen, out)
+    if not seen.exists:
+        return await _create(subject, client, seen, out, guard)
+    return await _manage(subject, client, seen, out)
+
+
+def _before_connect(subject: Subject, out: _Outcome) -> Result | None:
+    """Rows 1 to 4 of the table: decided from the object alone, without calling anyone."""
     if subject.paused:
         out.not_synced(
             EventReason.RECONCILE_PAUSED,
@@ -192,32 +286,49 @@ async def _decide(subject: Subject, connect: Connect, out: _Outcome) -> Result:
             EventReason.ORPHANED, f"Released without touching Databricks ({why}); it still exists."
         )
         return Result(action="orphan", release=True)
+    if subject.deleting and _never_created(subject):
+        out.event(
+            EventReason.DELETED,
+            f"Released: this {subject.kind} never created or adopted anything at Databricks, "
+            "so nothing was deleted there.",
+        )
+        return Result(action="release", release=True)
     if _waiting_for_spec_change(subject):
         return Result(action="wait")
-    client = await connect()
-    seen = await client.observe()
-    if subject.deleting:
-        return await _delete(subject, client, seen, out)
-    if subject.observe_only:
-        return _mirror(subject, seen, out)
-    return await _manage(subject, client, seen, out)
+    return None
+
+
+def _never_created(subject: Subject) -> bool:
+    """No id was recorded and no create is pending: this resource stands for nothing."""
+    return subject.recorded_id is None and subject.create_pending is None
 
 
 async def _delete(
-    subject: Subject, client: ExternalClient, seen: Observation, out: _Outcome
+    subject: Subject, client: ExternalClient, seen: Observation[Any], out: _Outcome
 ) -> Result:
     if not seen.exists:
         return Result(action="release", release=True)
     deletion: Deletion = await client.delete(seen)
     if deletion.done:
-        out.event(EventReason.DELETED, deletion.message or f"Deleted {subject.kind} at Databricks.")
-        return Result(action="delete", release=True)
+        # Trust an observation, not the DELETE's 200: look again before letting go.
+        again = await client.observe()
+        if not again.exists:
+            out.event(
+                EventReason.DELETED, deletion.message or f"Deleted {subject.kind} at Databricks."
+            )
+            return Result(action="delete", release=True)
+        deletion = Deletion(
+            done=False,
+            blocked=f"Databricks accepted the delete of {subject.kind} {seen.external_id} but "
+            "still shows it; looking again shortly.",
+            retry_after=out.fast_seconds,
+        )
     out.not_synced(EventReason.DELETE_BLOCKED, deletion.blocked or "Deletion is not finished.")
     out.readiness(Readiness(False, EventReason.DELETING, "Deletion is waiting; see Synced."))
     return out.result("delete", requeue_after=deletion.retry_after or DELETE_BLOCKED_RETRY_SECONDS)
 
 
-def _mirror(subject: Subject, seen: Observation, out: _Outcome) -> Result:
+def _mirror(subject: Subject, seen: Observation[Any], out: _Outcome) -> Result:
     if not seen.exists:
         out.conditions.append(
             cond.not_ready(
@@ -234,29 +345,51 @@ def _mirror(subject: Subject, seen: Observation, out: _Outcome) -> Result:
     return out.result("observe")
 
 
-async def _manage(
-    subject: Subject, client: ExternalClient, seen: Observation, out: _Outcome
+async def _create(
+    subject: Subject,
+    client: ExternalClient,
+    seen: Observation[Any],
+    out: _Outcome,
+    guard: CreateGuard | None,
 ) -> Result:
-    previous_id = subject.status.get("id")
-    if not seen.exists:
-        if previous_id:
-            out.event(
-                EventReason.DRIFT_DETECTED,
-                seen.drift
-                or f"{subject.kind} {previous_id} no longer exists at Databricks; recreating it.",
-                warning=True,
-            )
-        created = await client.create()
-        # The id is recorded before anything else happens to the object (DESIGN §3).
-        out.observed(created)
+    previous_id = subject.recorded_id
+    if previous_id is None and _unsettled(subject, out.fast_seconds):
+        # A create was sent moments ago and its outcome is unknown: the lookup may lag it.
+        out.fast(out.fast_seconds)
+        return out.result("wait-pending-create")
+    if previous_id:
         out.event(
-            EventReason.RECREATED if previous_id else EventReason.CREATED,
-            created.message or f"Created {subject.kind} {created.external_id} at Databricks.",
+            EventReason.DRIFT_DETECTED,
+            seen.drift
+            or f"{subject.kind} {previous_id} no longer exists at Databricks; recreating it.",
+            warning=True,
         )
-        out.readiness(created.readiness or Readiness(False, EventReason.CREATING, "Creating."))
-        out.synced()
-        out.fast()
-        return out.result("create")
+    if guard is not None:
+        await guard.mark_create_pending()
+    try:
+        created = await client.create()
+    except InvalidSpec as refused:
+        # Refused outright: nothing was created, so nothing is pending any more.
+        return dataclasses.replace(_problem(subject, out, refused), clear_create_pending=True)
+    # The id is recorded before anything else happens to the object (DESIGN §3).
+    out.observed(created)
+    if created.adopted:
+        reason = EventReason.ADOPTED
+    else:
+        reason = EventReason.RECREATED if previous_id else EventReason.CREATED
+    out.event(
+        reason, created.message or f"Created {subject.kind} {created.external_id} at Databricks."
+    )
+    out.readiness(created.readiness or Readiness(False, EventReason.CREATING, "Creating."))
+    out.synced()
+    out.fast()
+    return out.result("create")
+
+
+async def _manage(
+    subject: Subject, client: ExternalClient, seen: Observation[Any], out: _Outcome
+) -> Result:
+    previous_id = subject.recorded_id
     if seen.adopted:
         out.observed(seen)
         out.event(
@@ -268,24 +401,38 @@ async def _manage(
         out.fast(1.0)
         return out.result("adopt")
     out.observed(seen)
+    # The id is on the object (this pass read it): the pending-create mark has done its job.
+    recorded = previous_id is not None and previous_id == seen.external_id
     if not seen.up_to_date and seen.update_waiting:
         out.readiness(seen.readiness)
         _synced_unless(seen, out, seen.update_waiting)
         out.fast()
-        return out.result("observe")
+        return out.result("observe", clear_create_pending=recorded)
     if not seen.up_to_date:
         update = await client.update(seen)
         out.event(EventReason.UPDATED, update.message)
         out.readiness(seen.readiness)
         _synced_unless(seen, out)
         out.fast()
-        return out.result("update")
+        return out.result("update", clear_create_pending=recorded)
     out.readiness(seen.readiness)
     _synced_unless(seen, out)
-    return out.result("observe")
+    return out.result("observe", clear_create_pending=recorded)
 
 
-def _synced_unless(seen: Observation, out: _Outcome, message: str = "") -> None:
+def _unsettled(subject: Subject, fast_seconds: float) -> bool:
+    """A create is pending and younger than the settle window (at least two fast polls)."""
+    if subject.create_pending is None:
+        return False
+    try:
+        since = datetime.strptime(subject.create_pending, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        return False  # an unreadable mark settles nothing: treat it as old
+    window = max(CREATE_SETTLE_SECONDS, 2 * fast_seconds)
+    return (datetime.now(UTC) - since).total_seconds() < window
+
+
+def _synced_unless(seen: Observation[Any], out: _Outcome, message: str = "") -> None:
     if seen.unsynced is not None:
         out.not_synced(*seen.unsynced)
     else:
@@ -293,12 +440,12 @@ def _synced_unless(seen: Observation, out: _Outcome, message: str = "") -> None:
 
 
 def _problem(subject: Subject, out: _Outcome, problem: Problem) -> Result:
-    if subject.deleting and not subject.status.get("id") and problem.reason == "ReferenceNotReady":
-        # Nothing was ever recorded and nothing can be looked up: there is nothing to delete.
-        out.event(EventReason.DELETED, f"Released: {problem.message} (nothing was ever created).")
-        return Result(action="release", release=True)
     out.conditions = []
     out.fields = {}
+    if isinstance(problem, Conflict) and problem.foreign and subject.recorded_id:
+        # The id belongs to the resource that owns the object: forget it, and what was seen.
+        out.fields["id"] = None
+        out.fields["atProvider"] = None
     message = problem.message
     if subject.deleting:
         # A finalizer must never hold an object without saying how to let it go.
@@ -307,7 +454,8 @@ def _problem(subject: Subject, out: _Outcome, problem: Problem) -> Result:
             "Databricks, set spec.deletionPolicy: Orphan."
         )
     out.not_synced(problem.reason, message)
-    if cond.find(subject.status.get("conditions", []), cond.READY) is None:
+    if problem.unready or cond.find(subject.status.get("conditions", []), cond.READY) is None:
+        # E.g. a resource in Conflict stands for nothing: never Ready, whatever it showed.
         out.conditions.append(cond.not_ready(problem.reason, problem.message))
     return out.result("error", requeue_after=problem.retry_after, problem=problem)
 

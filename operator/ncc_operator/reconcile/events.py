@@ -32,6 +32,8 @@ class EventReason(StrEnum):
     CREATE_FAILED = "CreateFailed"
     NOT_FOUND = "NotFound"
     DELETING = "Deleting"
+    ATTACHING = "Attaching"
+    WORKSPACES_NOT_ATTACHED = "WorkspacesNotAttached"
     # Synced transitions (also Synced condition reasons).
     RECONCILE_SUCCESS = "ReconcileSuccess"
     RECONCILE_ERROR = "ReconcileError"

@@ -9,7 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic
+
+from typing_extensions import TypeVar
+
+T = TypeVar("T", default=Any)
+"""The adapter's observed type; bare ``Observation`` means ``Observation[Any]``."""
 
 
 @dataclass(frozen=True)
@@ -29,9 +34,12 @@ class Readiness:
 
 
 @dataclass(frozen=True)
-class Observation:
+class Observation(Generic[T]):
     """The external object as seen now.
 
+    - ``observed``: the adapter's typed view of what it saw (the Databricks object plus what it
+      computed from it, e.g. an NCC's workspace plan). ``update``/``delete`` act on this only:
+      they never re-read or re-derive state from ``at_provider``, which is for users.
     - ``exists``: the object is there and usable (a deactivated rule does not exist).
     - ``external_id``: its Databricks id; ``adopted`` when it was found by natural key rather
       than by the id recorded in status — the engine then records the id before anything else.
@@ -46,6 +54,7 @@ class Observation:
 
     exists: bool
     external_id: str | None = None
+    observed: T | None = None
     adopted: bool = False
     up_to_date: bool = True
     update_waiting: str | None = None
@@ -57,10 +66,14 @@ class Observation:
 
 @dataclass(frozen=True)
 class Creation:
+    """The outcome of ``create``; ``adopted`` when Databricks answered that the object already
+    existed and the adapter found and took it (a create whose earlier answer was lost)."""
+
     external_id: str
     at_provider: Mapping[str, Any] = field(default_factory=dict)
     readiness: Readiness | None = None
     message: str = ""
+    adopted: bool = False
 
 
 @dataclass(frozen=True)

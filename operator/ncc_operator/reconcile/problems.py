@@ -17,6 +17,9 @@ class Problem(Exception):
     reason = "ReconcileError"
     retry_after: float | None = 30.0
     terminal = False
+    unready = False
+    """Whether the problem also makes the resource not Ready (an account whose credentials
+    fail, a resource in Conflict); otherwise Ready keeps what was last observed."""
     backoff = True
     """Whether repeated occurrences back off exponentially (calls to Databricks failed) or
     retry at a flat pace (waiting on Kubernetes objects costs nothing at Databricks)."""
@@ -37,10 +40,21 @@ class ReferenceNotReady(Problem):
 
 
 class Conflict(Problem):
-    """Another resource already owns the same Databricks object (or workspace)."""
+    """Another resource already owns the same Databricks object (or workspace).
+
+    ``foreign``: the id this resource recorded belongs to the other one; the engine removes it
+    from status (a resource in Conflict records no foreign id, so nothing acts on it).
+    """
 
     reason = "Conflict"
     retry_after = 60.0
+    unready = True
+
+    def __init__(
+        self, message: str, *, retry_after: float | None = None, foreign: bool = False
+    ) -> None:
+        super().__init__(message, retry_after=retry_after)
+        self.foreign = foreign
 
 
 class NotAllowed(Problem):
@@ -75,6 +89,16 @@ class AuthFailed(Problem):
 
     reason = "AuthFailed"
     retry_after = 300.0
+
+
+class Unexpected(Problem):
+    """Anything that is not a classified problem: a bug, or a failure nobody foresaw.
+
+    The engine is total: such an exception becomes Synced=False with its type and text, and
+    is retried with backoff (never a traceback per tick).
+    """
+
+    reason = "ReconcileError"
 
 
 class OutcomeUnknown(Problem):

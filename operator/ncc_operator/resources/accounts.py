@@ -14,7 +14,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from ncc_operator.databricks import Credentials as DbxCredentials
@@ -25,11 +25,12 @@ from ncc_operator.databricks import (
     RateLimit,
     RequestHook,
 )
-from ncc_operator.models import AuthMethod, DatabricksAccountResource
+from ncc_operator.models import DEFAULT_TOKEN_PATH, AuthMethod, DatabricksAccountResource
 from ncc_operator.reconcile import (
     AuthFailed,
     Creation,
     Deletion,
+    NotAllowed,
     Observation,
     Problem,
     Readiness,
@@ -39,6 +40,7 @@ from ncc_operator.reconcile import (
 
 from .cache import Observations
 from .errors import problem_from
+from .hosts import HostPolicy
 from .world import AccountEntry
 
 logger = logging.getLogger(__name__)
@@ -51,6 +53,14 @@ class SecretMissing(Exception):  # noqa: N818  (a condition, not a programming e
     """The Secret or one of its keys does not exist."""
 
 
+class SecretNotReady(ReferenceNotReady):
+    """The account's Secret (or a key of it) is missing: looked for again with backoff, since a
+    Secret that never appears must not be re-read every few seconds forever. Creating it is
+    noticed at the next look (at most the account's resync pace once backed off)."""
+
+    backoff = True
+
+
 class SecretReader(Protocol):
     async def read(self, namespace: str, name: str) -> Mapping[str, str]:
         """The decoded ``data`` of a Secret; raises :class:`SecretMissing`."""
@@ -61,6 +71,33 @@ class SecretReader(Protocol):
 class PoolOptions:
     hook: RequestHook | None = None
     azure_login_endpoint: str | None = None
+    hosts: HostPolicy = field(default_factory=HostPolicy)
+    """Where credentials may be sent (checked before any Secret or token file is read)."""
+    workload_identity_token_path: str = DEFAULT_TOKEN_PATH
+    """The token file of every ``workloadIdentity`` account: operator configuration."""
+    account_namespaces: frozenset[str] = frozenset()
+    """Namespaces whose accounts are honoured; empty: any."""
+    workload_identity_namespaces: frozenset[str] = frozenset()
+    """Namespaces whose ``workloadIdentity`` accounts may use the operator's token; ``*``: any."""
+
+    def check_tenancy(self, account: DatabricksAccountResource) -> None:
+        """Refuse accounts the platform team did not allow (before anything is read)."""
+        namespace = account.namespace
+        if self.account_namespaces and namespace not in self.account_namespaces:
+            raise NotAllowed(
+                f"DatabricksAccounts are honoured only in namespace(s) "
+                f"{', '.join(sorted(self.account_namespaces))} (operator setting "
+                "accountNamespaces); ask the platform team for an NCC you may attach rules to."
+            )
+        allowed = self.workload_identity_namespaces
+        uses_operator_identity = account.spec.auth.method is AuthMethod.WORKLOAD_IDENTITY
+        if uses_operator_identity and "*" not in allowed and namespace not in allowed:
+            raise NotAllowed(
+                "auth.workloadIdentity exchanges the operator's own service-account token, so "
+                f"it is allowed only in namespaces the operator lists (now: "
+                f"{', '.join(sorted(allowed)) or 'none'}; setting workloadIdentityNamespaces). "
+                "Use oauthM2M with a Secret here, or ask the platform team."
+            )
 
 
 @dataclass
@@ -87,6 +124,10 @@ class AccountPool:
             pooled = self._clients.get(key)
             if pooled is not None and not refresh:
                 return pooled.client
+            # Before any credential is read: a tenant's host must not receive one, and only
+            # the namespaces the platform team chose may define accounts.
+            self._options.check_tenancy(entry.resource)
+            self._options.hosts.check(entry.resource.spec.effective_host)
             credentials = await self._credentials(entry.resource)
             fingerprint = _fingerprint(entry.resource, credentials)
             if pooled is not None and pooled.fingerprint == fingerprint:
@@ -113,7 +154,11 @@ class AccountPool:
         try:
             if method is AuthMethod.WORKLOAD_IDENTITY and auth.workload_identity is not None:
                 wi = auth.workload_identity
-                return DbxCredentials.file_oidc(wi.client_id, wi.token_path)
+                return DbxCredentials.file_oidc(
+                    wi.client_id,
+                    self._options.workload_identity_token_path,
+                    audience=wi.effective_audience(account.spec.account_id),
+                )
             data = await self._secrets.read(account.namespace, auth.secret_name or "")
             if method is AuthMethod.OAUTH_M2M and auth.oauth_m2m is not None:
                 ref = auth.oauth_m2m.secret_ref
@@ -133,7 +178,7 @@ class AccountPool:
                 _key(data, auth.token.secret_ref.name, auth.token.secret_ref.key)
             )
         except SecretMissing as missing:
-            raise ReferenceNotReady(
+            raise SecretNotReady(
                 f"{missing} in namespace {account.namespace}: create it (kubectl create secret "
                 "generic ...) with the keys named in spec.auth."
             ) from None
@@ -208,7 +253,12 @@ class AccountClient:
 
     def _soon(self, problem: Problem) -> Problem:
         if isinstance(problem, AuthFailed) and self._auth_retry_seconds is not None:
-            return AuthFailed(problem.message, retry_after=self._auth_retry_seconds)
+            problem = AuthFailed(problem.message, retry_after=self._auth_retry_seconds)
+        if isinstance(problem, AuthFailed):
+            # Credentials that do not work make the account not Ready: its NCCs and rules then
+            # wait on it (ReferenceNotReady) instead of each failing on its own calls, and are
+            # woken when it turns Ready again.
+            problem.unready = True
         return problem
 
     async def create(self) -> Creation:  # pragma: no cover - observe always reports it exists

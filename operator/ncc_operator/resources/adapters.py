@@ -42,6 +42,7 @@ class KopfSink:
         kopf.event(
             self.body, type="Warning" if warning else "Normal", reason=str(reason), message=message
         )
+        metrics.record_event(self.kind, str(reason), warning=warning)
 
     def reconciled(self, *, action: str, outcome: str, seconds: float) -> None:
         metrics.record_reconcile(self.kind, action, outcome, seconds)
@@ -52,17 +53,9 @@ class KopfSink:
         if released:
             metrics.forget(self.kind, namespace, name)
             return
-        conditions = {c.get("type"): c.get("status") for c in status.get("conditions", [])}
-        metrics.record_conditions(
-            self.kind,
-            namespace,
-            name,
-            ready=conditions.get("Ready") == "True",
-            synced=conditions.get("Synced") == "True",
+        metrics.record_status(
+            self.kind, namespace, name, status, created=meta.get("creationTimestamp")
         )
-        if self.kind == PrivateEndpointRuleResource.KIND:
-            state = status.get("atProvider", {}).get("connectionState")
-            metrics.record_rule_state(namespace, name, state)
 
 
 def _subject(
@@ -87,6 +80,7 @@ def _subject(
         observe_only=management is ManagementPolicy.OBSERVE_ONLY,
         orphan_on_delete=deletion is DeletionPolicy.ORPHAN,
         forced=forced,
+        create_pending=meta.create_pending,
     )
 
 
@@ -115,14 +109,16 @@ class AccountAdapter:
         return KopfSink(self.kind, body)
 
     def dependents(self, body: Mapping[str, Any], context: Any) -> list[str]:
-        """NCCs using this account: they wait on it with ReferenceNotReady."""
+        """NCCs using this account and their rules: they wait on it with ReferenceNotReady
+        (or back off on its failing credentials)."""
         runtime: Runtime = context
         ref = _ref(body)
-        return [
-            n.uid
+        nccs = [
+            n
             for n in runtime.world.nccs()
             if n.ref.namespace == ref.namespace and n.resource.spec.account_ref.name == ref.name
         ]
+        return [n.uid for n in nccs] + [r.uid for n in nccs for r in runtime.world.rules_of(n.ref)]
 
 
 class _ManagedAdapter:

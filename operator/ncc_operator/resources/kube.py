@@ -5,45 +5,136 @@ Kopf's login produced (kubeconfig or in-cluster service account) with httpx, and
 on a 401 (projected service-account tokens rotate). Only ``GET`` of a Secret is needed: the one
 thing the operator reads that is not in a Kopf index (indexing every Secret of the cluster would
 hold unrelated secrets in memory). Secret values never reach logs or exceptions.
+
+Every call is bounded by a timeout, and every failure is classified: a missing or forbidden
+Secret is :class:`SecretMissing` (the account's reference is not ready), a key that is not UTF-8
+is :class:`SecretInvalid` (raised only when that key is read: a Secret may hold binary extras),
+and an API that cannot be reached or answers 5xx is :class:`KubeUnavailable` (a transient
+problem, retried with backoff). :meth:`KubeSecrets.ping` is the liveness probe's API check, and
+:class:`PendingCreateMark` the one write: the engine's pending-create guard on our own objects.
 """
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Awaitable, Callable, Mapping
+import binascii
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import quote
 
 import httpx
 import kopf
 
+from ncc_operator.models import CREATE_PENDING_ANNOTATION, GROUP, VERSION
+from ncc_operator.reconcile import ReferenceNotReady, Transient
+
 from .accounts import SecretMissing
 
 Login = Callable[[], Awaitable[kopf.ConnectionInfo | None]]
 
+DEFAULT_TIMEOUT_SECONDS = 30.0
+PING_PATH = "/apis/networking.ncc-operator.io/v1alpha1"
+"""Cheap, needs valid credentials (discovery is open to every authenticated user)."""
+
+
+class KubeUnavailable(Transient):
+    """The Kubernetes API could not be reached, timed out, or answered 5xx."""
+
+
+class SecretInvalid(ReferenceNotReady):
+    """A Secret key that is used holds bytes that are not UTF-8 text."""
+
+
+class SecretData(Mapping[str, str]):
+    """A Secret's ``data``, decoded one key at a time when that key is read."""
+
+    def __init__(self, name: str, raw: Mapping[str, str]) -> None:
+        self._name = name
+        self._raw = dict(raw)
+
+    def __getitem__(self, key: str) -> str:
+        encoded = self._raw[key]
+        try:
+            return base64.b64decode(encoded, validate=True).decode()
+        except (UnicodeDecodeError, binascii.Error):
+            raise SecretInvalid(
+                f"Secret {self._name} key {key!r} is not valid UTF-8 text: store the value as "
+                "plain text (kubectl create secret generic ... --from-literal)."
+            ) from None
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._raw  # presence needs no decoding
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
 
 class KubeSecrets:
-    def __init__(self, login: Login) -> None:
+    def __init__(self, login: Login, *, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> None:
         self._login = login
+        self._timeout = timeout
         self._http: httpx.AsyncClient | None = None
 
     async def read(self, namespace: str, name: str) -> Mapping[str, str]:
         path = f"/api/v1/namespaces/{quote(namespace, safe='')}/secrets/{quote(name, safe='')}"
-        response = await (await self._client()).get(path)
-        if response.status_code == 401:
-            await self._reset()
-            response = await (await self._client()).get(path)
+        response = await self._get(path, what=f"reading Secret {name}")
         if response.status_code == 404:
             raise SecretMissing(f"Secret {name} does not exist")
         if response.status_code == 403:
             raise SecretMissing(
                 f"Secret {name} cannot be read: the operator lacks RBAC permission to get it"
             )
-        response.raise_for_status()
-        data = response.json().get("data") or {}
-        return {k: base64.b64decode(v).decode() for k, v in data.items()}
+        _raise_for_status(response, what=f"reading Secret {name}")
+        return SecretData(name, response.json().get("data") or {})
+
+    async def ping(self) -> None:
+        """One authenticated request; raises :class:`KubeUnavailable` when the API cannot be
+        reached, answers 5xx, or rejects the operator's credentials (any other answer proves
+        the API is there and listening to us)."""
+        response = await self._get(PING_PATH, what="checking the Kubernetes API")
+        if response.status_code in (401, 403):
+            raise KubeUnavailable(
+                f"the Kubernetes API rejected the operator's credentials ({response.status_code})"
+            )
+        if response.status_code >= 500:
+            _raise_for_status(response, what="checking the Kubernetes API")
+
+    async def annotate(
+        self, path: str, annotations: Mapping[str, str | None], *, what: str
+    ) -> None:
+        """Merge ``annotations`` (``None`` removes one) into the object at ``path``; returns only
+        once the API confirmed the write."""
+        body = {"metadata": {"annotations": dict(annotations)}}
+        headers = {"Content-Type": "application/merge-patch+json"}
+        response = await self._send("PATCH", path, what=what, json=body, headers=headers)
+        _raise_for_status(response, what=what)
 
     async def close(self) -> None:
         await self._reset()
+
+    async def _get(self, path: str, *, what: str) -> httpx.Response:
+        return await self._send("GET", path, what=what)
+
+    async def _send(self, method: str, path: str, *, what: str, **kwargs: Any) -> httpx.Response:
+        try:
+            response = await (await self._client()).request(method, path, **kwargs)
+            if response.status_code == 401:
+                await self._reset()
+                response = await (await self._client()).request(method, path, **kwargs)
+        except httpx.TimeoutException:
+            raise KubeUnavailable(
+                f"the Kubernetes API did not answer within {self._timeout:g} s while {what}"
+            ) from None
+        except httpx.TransportError as error:
+            raise KubeUnavailable(
+                f"the Kubernetes API could not be reached while {what}: "
+                f"{type(error).__name__}: {error}"
+            ) from None
+        return response
 
     async def _reset(self) -> None:
         if self._http is not None:
@@ -55,15 +146,45 @@ class KubeSecrets:
             info = await self._login()
             if info is None:
                 raise SecretMissing("no Kubernetes credentials are available to read Secrets")
-            self._http = self._build(info)
+            self._http = self._build(info, self._timeout)
         return self._http
 
     @staticmethod
-    def _build(info: kopf.ConnectionInfo) -> httpx.AsyncClient:
+    def _build(info: kopf.ConnectionInfo, timeout: float) -> httpx.AsyncClient:
         # Kopf's own helpers: the same TLS and auth headers its API client uses.
         return httpx.AsyncClient(
             base_url=info.server,
             verify=info.as_ssl_context(),
             headers={"Accept": "application/json", **info.as_http_headers()},
-            timeout=30.0,
+            timeout=timeout,
+        )
+
+
+def _raise_for_status(response: httpx.Response, *, what: str) -> None:
+    if response.status_code >= 500:
+        raise KubeUnavailable(
+            f"the Kubernetes API answered {response.status_code} while {what}: retrying"
+        )
+    if response.status_code >= 400:
+        # Neither missing nor forbidden nor an outage: say what the API said, not a traceback.
+        raise KubeUnavailable(f"the Kubernetes API answered {response.status_code} while {what}")
+
+
+class PendingCreateMark:
+    """The engine's create guard for one object: the pending-create annotation, written and
+    confirmed by the API before any create is sent (Crossplane's ``external-create-pending``)."""
+
+    def __init__(self, kube: KubeSecrets, plural: str, namespace: str, name: str) -> None:
+        self._kube = kube
+        self._path = (
+            f"/apis/{GROUP}/{VERSION}/namespaces/{quote(namespace, safe='')}/{plural}/"
+            f"{quote(name, safe='')}"
+        )
+
+    async def mark_create_pending(self) -> None:
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        await self._kube.annotate(
+            self._path,
+            {CREATE_PENDING_ANNOTATION: now},
+            what="recording the pending create (nothing was sent to Databricks)",
         )

@@ -1,22 +1,27 @@
 """NetworkConnectivityConfig ↔ a Databricks NCC, and its attachment to workspaces.
 
-Natural key: name + region (names are not unique at Databricks, so more than one match is a
-Conflict asking for ``spec.externalId``). Each reconcile does one fresh GET of the NCC, which is
-also the snapshot its rules read their state from, and reads the account's workspace list from a
-shared cache. Workspaces are attached with a PATCH; Databricks cannot detach one, so a workspace
-removed from ``workspaceIds`` is reported (NotDetachable), and one claimed by two NCC resources
-goes to the earlier one (the later gets Conflict, so nobody flip-flops it).
+Natural key: account + name + region (names are not unique at Databricks, so more than one match
+is a Conflict asking for ``spec.externalId``). One Databricks NCC is owned by at most one resource
+in the whole cluster, whatever namespace or DatabricksAccount resource reaches it: a resource that
+recorded the id keeps it, otherwise the earlier resource wins, and the other gets Conflict and
+records no id (so its rules wait). Each reconcile does one fresh GET of the NCC, which is also the
+snapshot its rules read their state from, and reads the account's workspace list from a shared
+cache. ``observe`` plans the workspace attachments and ``update`` carries out that plan only:
+workspaces in another region, unknown ones and ones claimed by an earlier NCC resource are
+reported, never sent. Databricks cannot detach a workspace, so one removed from ``workspaceIds``
+is reported (NotDetachable). Ready=True means the NCC exists and every listed workspace is
+attached.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 from ncc_operator.databricks import (
     DatabricksAccountClient,
     DatabricksError,
-    InvalidState,
     NetworkConnectivityConfiguration,
     NotFound,
     Workspace,
@@ -35,7 +40,7 @@ from ncc_operator.reconcile import (
 
 from .errors import problem_from
 from .runtime import Runtime
-from .world import AccountEntry, NccEntry, Ref
+from .world import AccountEntry, Entry, NccEntry, Ref, holds_first
 
 ORPHAN_HINT = "or set spec.deletionPolicy: Orphan to release this resource and keep the NCC"
 _CLAIMED = (
@@ -50,6 +55,19 @@ _NOT_DETACHABLE = (
     "workspace(s) {ws} are still attached to NCC {ncc}: Databricks cannot detach an NCC from a "
     "workspace. Attach them to another NCC to move them"
 )
+
+
+@dataclass(frozen=True)
+class NccSeen:
+    """What ``observe`` saw and planned; ``update`` and ``delete`` act on this only."""
+
+    ncc: NetworkConnectivityConfiguration
+    attached: tuple[int, ...]
+    """Workspaces attached to this NCC now."""
+    to_attach: tuple[int, ...]
+    """Listed workspaces that can be attached (right region, known, not claimed by another)."""
+    unattachable: tuple[int, ...]
+    """Listed workspaces that cannot be attached as things are (see ``Observation.unsynced``)."""
 
 
 def account_of(runtime: Runtime, namespace: str, name: str) -> AccountEntry:
@@ -68,40 +86,50 @@ def account_of(runtime: Runtime, namespace: str, name: str) -> AccountEntry:
 async def connect_ncc(entry: NccEntry, runtime: Runtime) -> NccClient:
     spec = entry.resource.spec
     account = account_of(runtime, entry.ref.namespace, spec.account_ref.name)
-    _check_unique_owner(entry, runtime)
+    _check_unique_owner(entry, account, runtime)
     client = await runtime.pool.client(account)
     return NccClient(entry, account, client, runtime)
 
 
-def _check_unique_owner(entry: NccEntry, runtime: Runtime) -> None:
-    """Two resources must never manage one NCC: the earlier one keeps it, the later conflicts.
+def _databricks_account(runtime: Runtime, ncc: NccEntry) -> str | None:
+    """The Databricks account id an NCC resource reaches (through its DatabricksAccount)."""
+    ref = Ref(ncc.ref.namespace, ncc.resource.spec.account_ref.name)
+    account = runtime.world.account(ref)
+    return account.resource.spec.account_id if account is not None else None
 
-    Same NCC = same Databricks id (recorded or ``externalId``), or — before any id is known —
-    same account, name and region (both would otherwise create or adopt the same NCC).
+
+def _check_unique_owner(entry: NccEntry, account: AccountEntry, runtime: Runtime) -> None:
+    """One Databricks NCC, one resource in the whole cluster (DESIGN §3).
+
+    Same NCC = an id in common (recorded or ``externalId``), or — before any id is known — the
+    same Databricks account, name and region, whichever namespace or account resource is used.
     """
     mine = entry.resource
-    my_key = (
-        entry.ref.namespace,
-        mine.spec.account_ref.name,
-        mine.databricks_name,
-        mine.spec.region,
-    )
+    account_id = account.resource.spec.account_id
+    my_key = (account_id, mine.databricks_name, mine.spec.region)
     for other in runtime.world.nccs():
-        if other.uid == entry.uid or other.order > entry.order:
+        if other.uid == entry.uid:
             continue
         theirs = other.resource
-        their_key = (
-            other.ref.namespace,
-            theirs.spec.account_ref.name,
-            theirs.databricks_name,
-            theirs.spec.region,
-        )
-        if entry.known_ids & other.known_ids or their_key == my_key:
+        overlap = entry.known_ids & other.known_ids
+        same_key = (_databricks_account(runtime, other), theirs.databricks_name, theirs.spec.region)
+        if not overlap and (same_key != my_key or (entry.id and other.id)):
+            continue  # different objects (two recorded ids of like-named NCCs differ)
+        if holds_first(other, entry, overlap):
             raise Conflict(
                 f"NetworkConnectivityConfig {other.ref} already manages this Databricks NCC "
-                f"({mine.databricks_name} in {mine.spec.region}). Only one resource may manage "
-                "it: delete one of them or point this one at another NCC."
+                f"({mine.databricks_name} in {mine.spec.region}). Only one resource in the "
+                "cluster may manage it: delete one of them or point this one at another NCC.",
+                foreign=bool(entry.id and entry.id in other.known_ids),
             )
+
+
+def _held_by_other(entry: Entry, found_id: str, others: list[Entry]) -> Entry | None:
+    """Another resource that stands for ``found_id`` (recorded or ``externalId``)."""
+    return next(
+        (o for o in others if o.uid != entry.uid and found_id in o.known_ids),
+        None,
+    )
 
 
 class NccClient:
@@ -164,6 +192,14 @@ class NccClient:
             )
         if not matches:
             return None, False
+        found_id = str(matches[0].network_connectivity_config_id)
+        holder = _held_by_other(self._entry, found_id, list(self._runtime.world.nccs()))
+        if holder is not None:
+            raise Conflict(
+                f"The Databricks NCC named {name} in {spec.region} ({found_id}) is managed by "
+                f"NetworkConnectivityConfig {holder.ref}; this resource does not adopt it. Use "
+                "another spec.name, or delete one of the two resources."
+            )
         self._runtime.observations.put_ncc(matches[0])
         return matches[0], True
 
@@ -174,36 +210,33 @@ class NccClient:
 
     def _observation(
         self, ncc: NetworkConnectivityConfiguration, adopted: bool, workspaces: dict[int, Workspace]
-    ) -> Observation:
+    ) -> Observation[NccSeen]:
         ncc_id = str(ncc.network_connectivity_config_id)
         attached = sorted(
             w for w, ws in workspaces.items() if ws.network_connectivity_config_id == ncc_id
         )
-        to_attach, unsynced = self._plan_workspaces(ncc_id, attached, workspaces)
+        to_attach, unattachable, unsynced = self._plan_workspaces(ncc_id, attached, workspaces)
         counts = Counter(
             "DEACTIVATED" if r.deactivated else str(r.connection_state)
             for r in self._runtime.observations.rules_in(ncc).values()
         )
         summary = ", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "none"
+        seen = NccSeen(ncc, tuple(attached), tuple(to_attach), tuple(unattachable))
         return Observation(
             exists=True,
             external_id=ncc_id,
+            observed=seen,
             adopted=adopted,
             up_to_date=not to_attach,
-            readiness=Readiness(
-                True,
-                "Available",
-                f"NCC {ncc_id} ({ncc.name}, {ncc.region}); {len(attached)} workspace(s) attached; "
-                f"private endpoint rules: {summary}.",
-            ),
+            readiness=_readiness(seen, summary),
             at_provider=_at_provider(ncc, attached, counts),
             unsynced=unsynced,
         )
 
     def _plan_workspaces(
         self, ncc_id: str, attached: list[int], workspaces: dict[int, Workspace]
-    ) -> tuple[list[int], tuple[str, str] | None]:
-        """Workspaces to attach now, and why the rest of ``workspaceIds`` cannot be made true."""
+    ) -> tuple[list[int], list[int], tuple[str, str] | None]:
+        """Workspaces to attach now, those that cannot be, and why (``workspaceIds`` vs truth)."""
         region = self._resource.spec.region
         wanted = set(self._resource.spec.workspace_ids)
         claimed = self._claimed_by_earlier()
@@ -224,6 +257,7 @@ class NccClient:
                 )
             else:
                 to_attach.append(ws_id)
+        unattachable = sorted(wanted - set(attached) - set(to_attach))
         extra = sorted(set(attached) - wanted)
         if extra:
             listed = ", ".join(map(str, extra))
@@ -231,8 +265,9 @@ class NccClient:
                 (EventReason.NOT_DETACHABLE, _NOT_DETACHABLE.format(ws=listed, ncc=ncc_id))
             )
         if not notes:
-            return to_attach, None
-        return to_attach, (str(notes[0][0]), "; ".join(text for _, text in notes) + ".")
+            return to_attach, unattachable, None
+        why = (str(notes[0][0]), "; ".join(text for _, text in notes) + ".")
+        return to_attach, unattachable, why
 
     def _claimed_by_earlier(self) -> dict[int, Ref]:
         claimed: dict[int, Ref] = {}
@@ -246,39 +281,62 @@ class NccClient:
     async def create(self) -> Creation:
         spec = self._resource.spec
         try:
+            # Names are not unique at Databricks, so a listing that missed an NCC (deleted and
+            # listed concurrently, a lagging page) would make a duplicate: list once more.
+            found, _ = await self._find()
+            if found is not None:
+                return self._adopted_at_create(found)
             ncc = await self._client.create_network_connectivity_configuration(
                 self._resource.databricks_name, spec.region
             )
         except DatabricksError as error:
             raise problem_from(error, doing="creating the NCC") from None
         self._runtime.observations.put_ncc(ncc)
+        ncc_id = str(ncc.network_connectivity_config_id)
+        waiting = tuple(spec.workspace_ids)
         return Creation(
-            external_id=str(ncc.network_connectivity_config_id),
+            external_id=ncc_id,
             at_provider=_at_provider(ncc, [], Counter()),
-            readiness=Readiness(
-                True, "Available", f"NCC {ncc.network_connectivity_config_id} created."
-            ),
+            readiness=_readiness(NccSeen(ncc, (), waiting, ()), "none")
+            if waiting
+            else Readiness(True, "Available", f"NCC {ncc_id} created."),
         )
 
-    async def update(self, seen: Observation) -> Update:
+    def _adopted_at_create(self, ncc: NetworkConnectivityConfiguration) -> Creation:
+        ncc_id = str(ncc.network_connectivity_config_id)
+        return Creation(
+            external_id=ncc_id,
+            at_provider=_at_provider(ncc, [], Counter()),
+            readiness=Readiness(False, EventReason.ATTACHING, f"NCC {ncc_id} adopted."),
+            message=f"A second listing found NCC {ncc_id} ({ncc.name}, {ncc.region}) that the "
+            "first one missed; adopted it instead of creating a duplicate.",
+            adopted=True,
+        )
+
+    async def update(self, seen: Observation[NccSeen]) -> Update:
+        """Attach the workspaces ``observe`` planned, each on its own: one refusal stops none."""
+        assert seen.observed is not None
         ncc_id = str(seen.external_id)
-        attached: list[int] = list(seen.at_provider.get("attachedWorkspaceIds", []))
-        wanted = [w for w in self._resource.spec.workspace_ids if w not in attached]
-        claimed = self._claimed_by_earlier()
         done: list[int] = []
+        failed: list[tuple[int, DatabricksError]] = []
         try:
-            for ws_id in wanted:
-                if ws_id in claimed:
-                    continue
-                await self._client.update_workspace_network_connectivity_config(ws_id, ncc_id)
-                done.append(ws_id)
-        except DatabricksError as error:
-            raise problem_from(error, doing=f"attaching workspace(s) {wanted}") from None
+            for ws_id in seen.observed.to_attach:
+                try:
+                    await self._client.update_workspace_network_connectivity_config(ws_id, ncc_id)
+                except DatabricksError as error:
+                    failed.append((ws_id, error))
+                else:
+                    done.append(ws_id)
         finally:
             self._runtime.observations.forget_workspaces(str(self._account.ref))
+        if failed:
+            ws_id, first = failed[0]
+            attached = f" (attached {', '.join(map(str, done))})" if done else ""
+            raise problem_from(first, doing=f"attaching workspace {ws_id}{attached}") from None
         return Update(f"Attached workspace(s) {', '.join(map(str, done))} to NCC {ncc_id}.")
 
-    async def delete(self, seen: Observation) -> Deletion:
+    async def delete(self, seen: Observation[NccSeen]) -> Deletion:
+        assert seen.observed is not None
         ncc_id = str(seen.external_id)
         rules = sorted(str(r.ref) for r in self._runtime.world.rules_of(self._entry.ref))
         if rules:
@@ -289,40 +347,90 @@ class NccClient:
                 # Rules usually go within seconds: look again soon, not at the blocked pace.
                 retry_after=self._runtime.pace.fast_seconds,
             )
-        attached = list(seen.at_provider.get("attachedWorkspaceIds", []))
+        attached = list(seen.observed.attached)
         if attached:
             return Deletion(done=False, blocked=_attached_message(ncc_id, attached))
         try:
             await self._client.delete_network_connectivity_configuration(ncc_id)
         except NotFound:
             pass
-        except InvalidState as error:
-            return Deletion(done=False, blocked=_refusal_message(ncc_id, error))
         except DatabricksError as error:
+            refusal = _refusal_message(ncc_id, error)
+            if refusal is not None:
+                return Deletion(done=False, blocked=refusal, retry_after=refusal_retry(error))
             raise problem_from(error, doing="deleting the NCC") from None
         self._runtime.observations.forget_ncc(ncc_id)
         return Deletion(done=True, message=f"Deleted NCC {ncc_id} at Databricks.")
 
 
+def _readiness(seen: NccSeen, rules: str) -> Readiness:
+    """Ready=True only when the NCC exists and every listed workspace is attached (the docs)."""
+    ncc = seen.ncc
+    ncc_id = ncc.network_connectivity_config_id
+    where = f"NCC {ncc_id} ({ncc.name}, {ncc.region}); {len(seen.attached)} workspace(s) attached"
+    if seen.unattachable:
+        listed = ", ".join(map(str, seen.unattachable))
+        return Readiness(
+            False,
+            EventReason.WORKSPACES_NOT_ATTACHED,
+            f"{where}; listed workspace(s) {listed} cannot be attached (see Synced for why): fix "
+            "spec.workspaceIds.",
+            warning=True,
+        )
+    if seen.to_attach:
+        listed = ", ".join(map(str, seen.to_attach))
+        return Readiness(
+            False,
+            EventReason.ATTACHING,
+            f"{where}; attaching workspace(s) {listed}.",
+            transitional=True,
+        )
+    return Readiness(True, "Available", f"{where}; private endpoint rules: {rules}.")
+
+
 def _attached_message(ncc_id: str, attached: list[int]) -> str:
+    which = f" {', '.join(map(str, attached))}" if attached else ""
     return (
-        f"NCC {ncc_id} is attached to workspace(s) {', '.join(map(str, attached))} and Databricks "
+        f"NCC {ncc_id} is attached to workspace(s){which} and Databricks "
         "refuses to delete an attached NCC; it also cannot detach an NCC from a workspace. Attach "
         "those workspaces to another NCC (list them in another NetworkConnectivityConfig's "
         f"spec.workspaceIds), {ORPHAN_HINT}."
     )
 
 
-def _refusal_message(ncc_id: str, error: DatabricksError) -> str:
-    if "private endpoint rules" in error.message:
+# Databricks' own Terraform provider recognises a refused NCC delete by lower-cased fragments of
+# the message (the status and error code are not documented); so do we, whatever the 4xx code.
+_RULES_FRAGMENT = "private endpoint rules"
+_WORKSPACES_FRAGMENT = "attached to one or more workspaces"
+RULES_PROPAGATION_RETRY_SECONDS = 30.0
+"""Deleted rules keep an NCC undeletable for a short propagation window (Databricks staff,
+terraform-provider-databricks #5292 / PR #5648: retried for up to 15 minutes)."""
+
+
+def refusal_retry(error: DatabricksError) -> float | None:
+    if _RULES_FRAGMENT in error.message.lower():
+        return RULES_PROPAGATION_RETRY_SECONDS
+    return None
+
+
+def _refusal_message(ncc_id: str, error: DatabricksError) -> str | None:
+    """The blocked-delete message for a refusal, or None when the error is not one."""
+    status = error.status_code or 0
+    if not 400 <= status < 500 or status in (401, 403, 404, 429):
+        return None
+    text = error.message.lower()
+    if _RULES_FRAGMENT in text:
         return (
-            f"Databricks still holds private endpoint rules of NCC {ncc_id} (deleted rules are "
-            f"purged 1 to 7 days after deactivation). Deletion is retried until then, "
+            f"Databricks still counts private endpoint rules of NCC {ncc_id}: deleted rules take "
+            "a few minutes to propagate (Databricks' own Terraform provider retries for up to 15 "
+            f"minutes). Deletion is retried every {RULES_PROPAGATION_RETRY_SECONDS:.0f} s, "
             f"{ORPHAN_HINT}."
         )
-    if "workspaces" in error.message:
-        return _attached_message(ncc_id, [])
-    return f"Databricks refused to delete NCC {ncc_id}: {error}. Retrying, {ORPHAN_HINT}."
+    if _WORKSPACES_FRAGMENT in text:
+        tail = error.message.rsplit(":", 1)[-1]
+        ids = [int(t) for t in tail.replace(",", " ").split() if t.strip().isdigit()]
+        return _attached_message(ncc_id, ids)
+    return None
 
 
 def _at_provider(

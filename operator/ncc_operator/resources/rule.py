@@ -2,14 +2,17 @@
 
 Observation costs nothing per rule at steady state: a rule's state comes from its NCC's shared
 snapshot (``egress_config.target_rules``), refreshed at most every ``fast_seconds`` while the rule
-is transitional. Natural key: NCC + target identity (Azure resource id + group id / domain names;
-AWS endpoint service + bucket / domain names). A rule deactivated or deleted out of band is drift
-and is recreated; REJECTED/DISCONNECTED/EXPIRED/CREATE_FAILED rules stay as they are until someone
-requests a retry (``reconcile-requested-at``), which replaces them.
+is transitional. Natural key: NCC + the immutable target (``targets.identity``); a create that
+Databricks answers with "already exists" is settled by adopting the rule it found, never by a
+loop. A rule is owned by at most one resource: adoption never takes a rule another resource
+stands for, and ``externalId`` must name a rule of the spec's target. A rule deactivated or
+deleted out of band is drift and is recreated; REJECTED/DISCONNECTED/EXPIRED/CREATE_FAILED rules
+stay as they are until someone requests a retry (``reconcile-requested-at``), which replaces them.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from ncc_operator.databricks import (
@@ -17,6 +20,7 @@ from ncc_operator.databricks import (
     DatabricksError,
     NccPrivateEndpointRule,
     NotFound,
+    ResourceAlreadyExists,
     rule_update_mask,
 )
 from ncc_operator.reconcile import (
@@ -27,6 +31,7 @@ from ncc_operator.reconcile import (
     NotAllowed,
     Observation,
     ReferenceNotReady,
+    Transient,
     Update,
 )
 
@@ -34,8 +39,17 @@ from .errors import problem_from
 from .ncc import account_of
 from .rule_states import TERMINAL_STATES, TRANSITIONAL_STATES, readiness_of, state_of
 from .runtime import Runtime
-from .targets import desired_create, desired_update, identity
-from .world import NccEntry, RuleEntry
+from .targets import describe, desired_create, desired_update, identity
+from .world import NccEntry, RuleEntry, holds_first
+
+
+@dataclass(frozen=True)
+class RuleSeen:
+    """What ``observe`` saw; ``update`` sends ``mask`` of the spec, nothing re-read."""
+
+    rule: NccPrivateEndpointRule
+    mask: tuple[str, ...]
+    """Fields to PATCH now (``enabled`` only once ESTABLISHED)."""
 
 
 async def connect_rule(entry: RuleEntry, runtime: Runtime, *, forced: bool) -> RuleClient:
@@ -74,18 +88,25 @@ def _check_namespace_allowed(entry: RuleEntry, ncc: NccEntry, runtime: Runtime) 
 
 
 def _check_unique_owner(entry: RuleEntry, ncc_id: str, runtime: Runtime) -> None:
-    """Two resources must never manage one rule: the earlier one keeps it.
+    """Two resources must never manage one rule: the one that recorded it, else the earlier.
 
-    Only the rules of the same NCC resource can collide (an index lookup), and their target
-    identities were computed once, when indexed: this check stays cheap at thousands of rules.
+    Only the rules of the same NCC resource can collide (an index lookup; an NCC resource is
+    the only one of its Databricks NCC), and their target identities were computed once, when
+    indexed: this check stays cheap at thousands of rules.
     """
     for other in runtime.world.rules_of(entry.ncc):
-        if other.uid == entry.uid or other.order > entry.order:
+        if other.uid == entry.uid:
             continue
-        if entry.known_ids & other.known_ids or other.target == entry.target:
+        overlap = entry.known_ids & other.known_ids
+        if not overlap and (other.target != entry.target or (entry.id and other.id)):
+            continue
+        if holds_first(other, entry, overlap):
             raise Conflict(
-                f"PrivateEndpointRule {other.ref} already manages this target on NCC {ncc_id}. "
-                "Only one resource may manage a rule: delete one of them."
+                f"PrivateEndpointRule {other.ref} already manages this target "
+                f"({describe(entry.target)}) on NCC {ncc_id}. Only one resource may manage a "
+                "rule: delete one of them (an S3 rule holds all buckets of its NCC: list them "
+                "in one rule's resourceNames).",
+                foreign=bool(entry.id and entry.id in other.known_ids),
             )
 
 
@@ -106,8 +127,10 @@ class RuleClient:
         self._runtime = runtime
         self._forced = forced
         self._replace: str | None = None
+        self._fresh = entry.create_pending and not entry.id
+        """A create may have happened: look it up in a fresh snapshot, not a cached one."""
 
-    async def observe(self) -> Observation:
+    async def observe(self) -> Observation[RuleSeen]:
         try:
             rules = await self._rules()
             found, adopted = await self._find(rules)
@@ -131,8 +154,12 @@ class RuleClient:
         # that is new or transitional wants one at most `fast_seconds` old.
         settled = bool(self._entry.id) and state is not None and state not in TRANSITIONAL_STATES
         max_age = self._runtime.pace.resync_seconds if settled else self._runtime.pace.fast_seconds
+        if self._fresh:
+            max_age = 0.0
         ncc = await self._runtime.observations.ncc(self._client, self._ncc_id, max_age=max_age)
         if ncc is None:
+            if self._entry.deleting:
+                return {}  # the NCC went, and its rules with it: the id lookup will confirm
             raise ReferenceNotReady(f"NCC {self._ncc_id} no longer exists at Databricks.")
         return self._runtime.observations.rules_in(ncc)
 
@@ -148,13 +175,16 @@ class RuleClient:
                     found = await self._client.get_private_endpoint_rule(self._ncc_id, known)
                 except NotFound:
                     found = None
-            if found is None and not self._entry.id:
-                raise NotAllowed(
-                    f"spec.externalId {known} is not a rule of NCC {self._ncc_id}: fix it, or "
-                    "remove it to create a new rule."
-                )
+            if not self._entry.id:
+                self._check_external(known, found)
             return found, found is not None and known != self._entry.id
-        target = identity(desired_create(self._resource))
+        found = self._by_target(rules)
+        if found is not None:
+            self._check_not_held(found)
+        return found, found is not None
+
+    def _by_target(self, rules: dict[str, NccPrivateEndpointRule]) -> NccPrivateEndpointRule | None:
+        target = self._entry.target
         matches = [r for r in rules.values() if not r.deactivated and identity(r) == target]
         if len(matches) > 1:
             ids = ", ".join(str(r.rule_id) for r in matches)
@@ -162,7 +192,33 @@ class RuleClient:
                 f"{len(matches)} rules of NCC {self._ncc_id} target the same resource ({ids}): "
                 "set spec.externalId to the one this resource should manage."
             )
-        return (matches[0], True) if matches else (None, False)
+        return matches[0] if matches else None
+
+    def _check_external(self, known: str, found: NccPrivateEndpointRule | None) -> None:
+        """``externalId`` must name a rule of this NCC, of the spec's target, nobody else's."""
+        if found is None:
+            raise NotAllowed(
+                f"spec.externalId {known} is not a rule of NCC {self._ncc_id}: fix it, or "
+                "remove it to create a new rule."
+            )
+        if identity(found) != self._entry.target:
+            raise NotAllowed(
+                f"spec.externalId {known} targets {describe(identity(found))}, but this "
+                f"resource's spec targets {describe(self._entry.target)}: adopting it would "
+                "manage another endpoint. Fix spec.externalId or the target."
+            )
+        self._check_not_held(found)
+
+    def _check_not_held(self, found: NccPrivateEndpointRule) -> None:
+        """Adoption never takes a rule another resource stands for."""
+        rule_id = str(found.rule_id)
+        for other in self._runtime.world.rules_of(self._entry.ncc):
+            if other.uid != self._entry.uid and rule_id in other.known_ids:
+                raise Conflict(
+                    f"Rule {rule_id} on NCC {self._ncc_id} is managed by PrivateEndpointRule "
+                    f"{other.ref}; this resource does not adopt it. Delete one of the two "
+                    "resources."
+                )
 
     def _drift(self, found: NccPrivateEndpointRule | None) -> str | None:
         if not self._entry.id:
@@ -170,17 +226,20 @@ class RuleClient:
         how = "deactivated" if found is not None else "deleted"
         return f"Rule {self._entry.id} was {how} outside the operator; recreating it."
 
-    def _observation(self, rule: NccPrivateEndpointRule, adopted: bool) -> Observation:
+    def _observation(self, rule: NccPrivateEndpointRule, adopted: bool) -> Observation[RuleSeen]:
         state = state_of(rule)
         mask = rule_update_mask(desired_update(self._resource), rule, self._resource.spec.cloud)
+        # S3 ``enabled`` is accepted only once ESTABLISHED (SOL-59): send the rest now.
+        sendable = tuple(f for f in mask if f != "enabled" or state == "ESTABLISHED")
         waiting = None
-        if mask == ("enabled",) and state != "ESTABLISHED":
+        if mask and not sendable:
             waiting = (
                 f"spec.aws.enabled will be applied once the rule is ESTABLISHED (now {state})."
             )
         return Observation(
             exists=True,
             external_id=rule.rule_id,
+            observed=RuleSeen(rule, sendable),
             adopted=adopted,
             up_to_date=not mask,
             update_waiting=waiting,
@@ -195,6 +254,8 @@ class RuleClient:
             rule = await self._client.create_private_endpoint_rule(
                 self._ncc_id, desired_create(self._resource)
             )
+        except ResourceAlreadyExists as exists:
+            return await self._adopt_after_conflict(exists)
         except DatabricksError as error:
             # After an unknown outcome the snapshot may miss the new rule: refresh next time.
             self._runtime.observations.forget_ncc(self._ncc_id)
@@ -206,48 +267,57 @@ class RuleClient:
             readiness=readiness_of(rule),
         )
 
-    async def update(self, seen: Observation) -> Update:
-        rule_id = str(seen.external_id)
-        state = str(seen.at_provider.get("connectionState"))
-        desired = desired_update(self._resource)
-        current = await self._current(rule_id)
-        mask = tuple(
-            f
-            for f in rule_update_mask(desired, current, self._resource.spec.cloud)
-            if f != "enabled" or state == "ESTABLISHED"
+    async def _adopt_after_conflict(self, error: DatabricksError) -> Creation:
+        """Databricks already holds a rule for this target (an earlier create whose answer was
+        lost, with the lists edited since): take it, and let the next pass update it."""
+        try:
+            ncc = await self._runtime.observations.ncc(self._client, self._ncc_id, max_age=0)
+        except DatabricksError as failed:
+            raise problem_from(failed, doing="looking up the existing rule") from None
+        found = self._by_target(self._runtime.observations.rules_in(ncc)) if ncc else None
+        if found is None:
+            raise Transient(
+                f"Databricks answered that a rule for {describe(self._entry.target)} already "
+                f"exists on NCC {self._ncc_id} ({error}), but it is not listed yet; looking it "
+                "up again."
+            )
+        self._check_not_held(found)
+        return Creation(
+            external_id=str(found.rule_id),
+            at_provider=_at_provider(found),
+            readiness=readiness_of(found),
+            message=f"Databricks already had rule {found.rule_id} for this target (a create "
+            "whose answer was lost); adopted it and recorded its id.",
+            adopted=True,
         )
+
+    async def update(self, seen: Observation[RuleSeen]) -> Update:
+        assert seen.observed is not None
+        rule_id = str(seen.external_id)
+        mask = seen.observed.mask
         try:
             rule = await self._client.update_private_endpoint_rule(
-                self._ncc_id, rule_id, desired, mask
+                self._ncc_id, rule_id, desired_update(self._resource), mask
             )
         except DatabricksError as error:
             raise problem_from(error, doing="updating the rule") from None
         self._runtime.observations.note_rule(rule)
         return Update(f"Updated {', '.join(mask)} of rule {rule_id}.")
 
-    async def _current(self, rule_id: str) -> NccPrivateEndpointRule:
-        ncc = await self._runtime.observations.ncc(
-            self._client, self._ncc_id, max_age=self._runtime.pace.fast_seconds
-        )
-        found = self._runtime.observations.rules_in(ncc).get(rule_id) if ncc is not None else None
-        return found or NccPrivateEndpointRule(rule_id=rule_id)
-
-    async def delete(self, seen: Observation) -> Deletion:
+    async def delete(self, seen: Observation[RuleSeen]) -> Deletion:
         rule_id = str(seen.external_id)
+        # Whatever the answer, the next observe reads Databricks afresh (not the DELETE's body).
+        self._fresh = True
+        self._runtime.observations.forget_ncc(self._ncc_id)
         try:
-            rule = await self._client.delete_private_endpoint_rule(self._ncc_id, rule_id)
+            await self._client.delete_private_endpoint_rule(self._ncc_id, rule_id)
         except NotFound:
             return Deletion(done=True, message=f"Rule {rule_id} was already gone.")
         except DatabricksError as error:
             raise problem_from(error, doing="deleting the rule") from None
-        if rule.rule_id:
-            self._runtime.observations.note_rule(rule)
-        else:
-            self._runtime.observations.forget_ncc(self._ncc_id)
         return Deletion(
             done=True,
-            message=f"Deleted rule {rule_id} (Databricks deactivates it and purges it within 1 "
-            "to 7 days).",
+            message=f"Deleted rule {rule_id} (Databricks deactivates it and purges it later).",
         )
 
 

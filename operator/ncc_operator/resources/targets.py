@@ -1,7 +1,11 @@
 """What a PrivateEndpointRule asks Databricks for: the create and update bodies, and the
 target identity (natural key) that says whether two rules of one NCC are the same.
 
-Shared by the rule adapter and the index (which computes each rule's identity once).
+The natural key is the immutable target only — what Databricks itself refuses to duplicate —
+never the mutable ``domainNames``/``resourceNames``: Azure, the resource id (case-insensitive,
+as Azure resource ids are) and the group id; AWS, the endpoint service (one S3 rule per NCC
+holds all its buckets). A rule whose answer was lost and whose lists were edited meanwhile is
+still found. Shared by the rule adapter and the index (which computes each rule's identity once).
 """
 
 from __future__ import annotations
@@ -19,12 +23,18 @@ Identity = tuple[str, ...]
 def identity(rule: NccPrivateEndpointRule | CreatePrivateEndpointRule) -> Identity:
     """What makes two rules of one NCC "the same target" (the natural key)."""
     return (
-        rule.resource_id or "",
+        (rule.resource_id or "").lower(),
         rule.group_id or "",
-        rule.endpoint_service or "",
-        ",".join(sorted(rule.resource_names or [])),
-        ",".join(sorted(rule.domain_names or [])) if not rule.group_id else "",
+        (rule.endpoint_service or "").lower(),
     )
+
+
+def describe(target: Identity) -> str:
+    """The target in words, for messages."""
+    resource_id, group_id, endpoint_service = target
+    if resource_id:
+        return f"{resource_id} ({group_id})" if group_id else resource_id
+    return endpoint_service
 
 
 def desired_create(resource: PrivateEndpointRuleResource) -> CreatePrivateEndpointRule:
@@ -49,8 +59,11 @@ def desired_update(resource: PrivateEndpointRuleResource) -> UpdatePrivateEndpoi
         names = spec.azure.domain_names
         return UpdatePrivateEndpointRule(domain_names=list(names) if names else None)
     assert spec.aws is not None
-    return UpdatePrivateEndpointRule(
-        domain_names=list(spec.aws.domain_names) if spec.aws.domain_names else None,
-        resource_names=list(spec.aws.resource_names) if spec.aws.resource_names else None,
-        enabled=spec.aws.enabled if spec.aws.is_s3 else None,
-    )
+    # An absent list is an empty one: removing every entry from the spec must clear it at
+    # Databricks, not leave the old list in place (``None`` would mean "not managed").
+    if spec.aws.is_s3:
+        return UpdatePrivateEndpointRule(
+            resource_names=list(spec.aws.resource_names or []),
+            enabled=spec.aws.enabled,
+        )
+    return UpdatePrivateEndpointRule(domain_names=list(spec.aws.domain_names or []))

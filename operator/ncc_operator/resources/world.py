@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ncc_operator.models import (
+    CREATE_PENDING_ANNOTATION,
     DatabricksAccountResource,
     NetworkConnectivityConfigResource,
     PrivateEndpointRuleResource,
@@ -42,6 +43,8 @@ class Entry:
     deleting: bool
     external_id: str | None
     """``spec.externalId``, for kinds that have one."""
+    create_pending: bool
+    """A create was sent whose id is not recorded yet (the pending-create annotation)."""
 
     @property
     def known_ids(self) -> set[str]:
@@ -72,6 +75,20 @@ class RuleEntry(Entry):
     """The rule's natural key within its NCC, computed once when indexed."""
 
 
+def holds_first(other: Entry, me: Entry, overlap: set[str]) -> bool:
+    """Whether ``other`` keeps the Databricks object both resources stand for (``me`` conflicts).
+
+    ``overlap`` is the ids they share (empty when they met by natural key). The resource that
+    recorded the object's id keeps it — a later resource can never take over an object by
+    claiming its name or target first — and between equals the earlier resource does.
+    """
+    other_recorded = other.id is not None and (not overlap or other.id in overlap)
+    mine_recorded = me.id is not None and (not overlap or me.id in overlap)
+    if other_recorded != mine_recorded:
+        return other_recorded
+    return other.order < me.order
+
+
 class World(Protocol):
     def account(self, ref: Ref) -> AccountEntry | None: ...
 
@@ -100,6 +117,7 @@ def _entry_fields(body: Mapping[str, Any], status: Any) -> dict[str, Any]:
         "ready_message": ready.message if ready is not None else "",
         "deleting": bool(meta.get("deletionTimestamp")),
         "external_id": (body.get("spec") or {}).get("externalId"),
+        "create_pending": bool((meta.get("annotations") or {}).get(CREATE_PENDING_ANNOTATION)),
     }
 
 

@@ -1,0 +1,105 @@
+"""A change to an object wakes the objects waiting on it (reconcile/driver.py).
+
+A rule refused by its NCC's ``allowedRuleNamespaces`` retries on its own only minutes later;
+when the NCC's spec changes, what refused it may be gone, so the NCC's change pass makes its
+dependents due at once. A timer tick that changes nothing wakes nobody.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, cast
+
+import kopf
+import pytest
+
+from ncc_operator.reconcile import (
+    Creation,
+    Deletion,
+    EventReason,
+    Observation,
+    Readiness,
+    Result,
+    Subject,
+    Update,
+)
+from ncc_operator.reconcile.driver import Cause, Driver
+
+READY_STATUS = {
+    "id": "ncc-1",
+    "conditions": [{"type": "Ready", "status": "True", "reason": "Available"}],
+}
+
+
+class _Sink:
+    def event(self, *, warning: bool, reason: EventReason, message: str) -> None:
+        pass
+
+    def reconciled(self, *, action: str, outcome: str, seconds: float) -> None:
+        pass
+
+    def settled(self, status: Mapping[str, Any], *, released: bool) -> None:
+        pass
+
+
+class _InSync:
+    """An external object that exists, is ready and matches the spec."""
+
+    async def observe(self) -> Observation:
+        return Observation(
+            exists=True, external_id="ncc-1", readiness=Readiness(True, "Available", "ok")
+        )
+
+    async def create(self) -> Creation:
+        raise AssertionError("nothing to create")
+
+    async def update(self, seen: Observation) -> Update:
+        raise AssertionError("nothing to update")
+
+    async def delete(self, seen: Observation) -> Deletion:
+        raise AssertionError("nothing to delete")
+
+
+class _Ncc:
+    kind = "NetworkConnectivityConfig"
+    resync_seconds: float | None = None
+
+    def subject(self, body: Mapping[str, Any], *, forced: bool) -> Subject:
+        return Subject(
+            kind=self.kind, name="ns/prod", generation=2, status=dict(body.get("status") or {})
+        )
+
+    async def connect(self, body: Mapping[str, Any], context: Any, *, forced: bool) -> Any:
+        return _InSync()
+
+    def sink(self, body: kopf.Body) -> _Sink:
+        return _Sink()
+
+    def dependents(self, body: Mapping[str, Any], context: Any) -> list[str]:
+        return ["refused-rule"]
+
+
+@dataclass(frozen=True)
+class Case:
+    cause: Cause
+    wakes: bool
+    why: str
+
+
+CASES = [
+    Case(Cause.CHANGE, True, "a spec change may lift what refused the dependents"),
+    Case(Cause.TICK, False, "a resync of an unchanged, ready object changes nothing for them"),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.why for c in CASES])
+async def test_a_change_wakes_the_dependents(case: Case) -> None:
+    driver = Driver()
+    driver.schedule.plan("refused-rule", Result("error", requeue_after=120.0))
+    body = cast(
+        kopf.Body,
+        {"metadata": {"uid": "ncc-uid", "name": "prod", "namespace": "ns"}, "status": READY_STATUS},
+    )
+    await driver.run(_Ncc(), body, cast(kopf.Patch, {}), None, case.cause)
+    assert driver.schedule.due("refused-rule") is case.wakes
