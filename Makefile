@@ -7,14 +7,21 @@ UV_VERSION := 0.13.8
 UV := python3 -m uv
 PY := .venv/bin/python
 
-.PHONY: install tools lint test test-fast bench emulator demo demo-down clean
+.PHONY: install system-tools tools lint test test-fast bench emulator demo demo-down clean image image-base chart-sync
 
 install: ## create .venv from uv.lock (installs uv itself if missing)
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 	$(UV) sync --frozen
 
-tools: install ## build or reuse kube-apiserver, etcd, kubectl, helm; fetch promtool (cached outside the repo)
+tools: install ## build or reuse kube-apiserver, etcd, kubectl, helm, promtool (cached outside the repo)
 	$(PY) -m ncc_testenv.tools ensure
+
+system-tools: ## Debian's buildah and debootstrap for the image tests, installed only when missing
+	@if ! command -v buildah >/dev/null || ! command -v debootstrap >/dev/null; then \
+	  sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$sudo apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq buildah debootstrap >/dev/null; \
+	fi
 
 lint: install ## ruff, mypy --strict, import-linter
 	.venv/bin/ruff check .
@@ -22,7 +29,7 @@ lint: install ## ruff, mypy --strict, import-linter
 	.venv/bin/mypy operator tests bench
 	.venv/bin/lint-imports
 
-test: tools ## the whole suite, cluster tests included
+test: tools system-tools ## the whole suite, cluster tests included
 	.venv/bin/pytest
 
 test-fast: install ## unit + emulator tests only (no control plane)
@@ -39,6 +46,16 @@ demo: tools ## the whole story locally: control plane, emulator, operator, examp
 
 demo-down: install ## stop the demo (operator, emulator, control plane) and remove its work dir
 	.venv/bin/ncc-operator demo --down
+
+image-base: ## the Debian base image for CI builds (debootstrap; cached in ~/.cache/ncc-operator/image/)
+	bash tools/image/base.sh
+
+image: ## build the operator image with buildah on that base (docs/install.md); prints its name
+	bash tools/image/build.sh
+
+chart-sync: ## copy crds/ into the Helm chart and regenerate the values table of docs/install.md
+	cp crds/*.yaml helm/ncc-operator/crds/
+	python3 helm/values_table.py
 
 clean:
 	rm -rf .venv .mypy_cache .ruff_cache .pytest_cache .import_linter_cache

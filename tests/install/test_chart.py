@@ -1,0 +1,283 @@
+"""The chart without a cluster: lint, rendered objects (parsed, not grepped), schema, CRD copies.
+
+Every case is a row with its reason; a failing row names itself.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from ncc_operator.settings import Settings
+from tests.install.chart import (
+    CHART,
+    ROOT,
+    HelmError,
+    container,
+    container_env,
+    one,
+    render,
+    run_helm,
+)
+
+CRDS = ROOT / "crds"
+VALUES = yaml.safe_load((CHART / "values.yaml").read_text())
+SCHEMA = json.loads((CHART / "values.schema.json").read_text())
+
+
+def test_lint_strict(helm: Path) -> None:
+    out = run_helm(helm, "lint", "--strict", str(CHART), "--kube-version", "v1.37.2")
+    assert "1 chart(s) linted, 0 chart(s) failed" in out, out
+
+
+def test_chart_crds_are_the_top_level_crds() -> None:
+    """One source of truth: `make chart-sync` copies crds/ into the chart."""
+    top = sorted(p.name for p in CRDS.glob("*.yaml"))
+    chart = sorted(p.name for p in (CHART / "crds").glob("*.yaml"))
+    assert chart == top
+    different = [
+        name for name in top if not filecmp.cmp(CRDS / name, CHART / "crds" / name, shallow=False)
+    ]
+    assert not different, (
+        f"helm/ncc-operator/crds differs from crds/ ({different}): run make chart-sync"
+    )
+
+
+def test_default_render_is_hardened(helm: Path) -> None:
+    manifests = render(helm)
+    pod = one(manifests, "Deployment")["spec"]["template"]["spec"]
+    box = container(manifests)
+    assert pod["securityContext"] == {
+        "runAsNonRoot": True,
+        "runAsUser": 65532,
+        "runAsGroup": 65532,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+    assert box["securityContext"] == {
+        "allowPrivilegeEscalation": False,
+        "readOnlyRootFilesystem": True,
+        "runAsNonRoot": True,
+        "capabilities": {"drop": ["ALL"]},
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+    # The read-only root needs a writable /tmp, and nothing else is mounted by default.
+    assert box["volumeMounts"] == [{"name": "tmp", "mountPath": "/tmp"}]  # noqa: S108
+    assert box["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "healthz"}
+    assert box["readinessProbe"]["httpGet"] == {"path": "/healthz", "port": "healthz"}
+    assert {p["name"]: p["containerPort"] for p in box["ports"]} == {
+        "metrics": 8080,
+        "healthz": 8081,
+    }
+    assert box["args"] == ["run", "--liveness=http://0.0.0.0:8081/healthz"]
+    assert box["resources"] == {
+        "requests": {"cpu": "100m", "memory": "256Mi"},
+        "limits": {"memory": "512Mi"},
+    }
+    deployment = one(manifests, "Deployment")["spec"]
+    assert (deployment["replicas"], deployment["strategy"]) == (1, {"type": "Recreate"})
+    service = one(manifests, "Service")["spec"]
+    assert service["ports"] == [
+        {"name": "metrics", "port": 8080, "targetPort": "metrics", "protocol": "TCP"}
+    ]
+
+
+def kinds(manifests: list[dict[str, Any]]) -> list[tuple[str, str | None]]:
+    return sorted((m["kind"], m["metadata"].get("namespace")) for m in manifests)
+
+
+# (values, expected (kind, namespace) of every object, why)
+LAYOUTS: list[tuple[dict[str, Any], list[tuple[str, str | None]], str]] = [
+    (
+        {},
+        [
+            ("ClusterRole", None),
+            ("ClusterRole", None),
+            ("ClusterRoleBinding", None),
+            ("ClusterRoleBinding", None),
+            ("Deployment", "ops"),
+            ("Service", "ops"),
+            ("ServiceAccount", "ops"),
+        ],
+        "cluster-wide by default: no Roles at all",
+    ),
+    (
+        {"watchNamespaces": ["a", "b"]},
+        [
+            ("ClusterRole", None),
+            ("ClusterRoleBinding", None),
+            ("Deployment", "ops"),
+            ("Role", "a"),
+            ("Role", "b"),
+            ("RoleBinding", "a"),
+            ("RoleBinding", "b"),
+            ("Service", "ops"),
+            ("ServiceAccount", "ops"),
+        ],
+        "namespaced: a Role per watched namespace; only cluster-scoped reads stay a ClusterRole",
+    ),
+    (
+        {
+            "podDisruptionBudget": {"enabled": True},
+            "networkPolicy": {"enabled": True},
+            "metrics": {"service": {"enabled": False}},
+        },
+        [
+            ("ClusterRole", None),
+            ("ClusterRole", None),
+            ("ClusterRoleBinding", None),
+            ("ClusterRoleBinding", None),
+            ("Deployment", "ops"),
+            ("NetworkPolicy", "ops"),
+            ("PodDisruptionBudget", "ops"),
+            ("ServiceAccount", "ops"),
+        ],
+        "optional objects on, metrics Service off",
+    ),
+    (
+        {"serviceAccount": {"create": False, "name": "existing"}},
+        [
+            ("ClusterRole", None),
+            ("ClusterRole", None),
+            ("ClusterRoleBinding", None),
+            ("ClusterRoleBinding", None),
+            ("Deployment", "ops"),
+            ("Service", "ops"),
+        ],
+        "bring your own ServiceAccount",
+    ),
+]
+
+
+@pytest.mark.parametrize(("values", "expected", "why"), LAYOUTS, ids=[row[2] for row in LAYOUTS])
+def test_objects_rendered(
+    helm: Path, values: dict[str, Any], expected: list[tuple[str, str | None]], why: str
+) -> None:
+    assert kinds(render(helm, values)) == sorted(expected), why
+
+
+def test_namespaced_mode_args_and_bindings(helm: Path) -> None:
+    manifests = render(helm, {"watchNamespaces": ["a", "b"]})
+    assert container(manifests)["args"][1:] == [
+        "--liveness=http://0.0.0.0:8081/healthz",
+        "--namespace=a",
+        "--namespace=b",
+    ]
+    for binding in (m for m in manifests if m["kind"] in {"RoleBinding", "ClusterRoleBinding"}):
+        assert binding["subjects"] == [
+            {"kind": "ServiceAccount", "name": "r-ncc-operator", "namespace": "ops"}
+        ]
+
+
+def test_workload_identity_projects_the_token_where_the_operator_reads_it(helm: Path) -> None:
+    path = "/var/run/secrets/custom/dbx-token"
+    manifests = render(
+        helm,
+        {
+            "workloadIdentity": {
+                "enabled": True,
+                "audience": "acct-123",
+                "tokenPath": path,
+                "expirationSeconds": 7200,
+            }
+        },
+    )
+    pod = one(manifests, "Deployment")["spec"]["template"]["spec"]
+    [projected] = [v for v in pod["volumes"] if "projected" in v]
+    assert projected["projected"]["sources"] == [
+        {
+            "serviceAccountToken": {
+                "audience": "acct-123",
+                "expirationSeconds": 7200,
+                "path": "dbx-token",
+            }
+        }
+    ]
+    mounts = {m["name"]: m for m in container(manifests)["volumeMounts"]}
+    assert mounts[projected["name"]] == {
+        "name": projected["name"],
+        "mountPath": "/var/run/secrets/custom",
+        "readOnly": True,
+    }
+    assert container_env(manifests)["NCC_OPERATOR_WORKLOAD_IDENTITY_TOKEN_PATH"] == path
+
+
+def test_settings_reach_the_operator_as_its_own_defaults(helm: Path) -> None:
+    """The chart's defaults are the operator's defaults: parsed by the operator's own Settings."""
+    env = container_env(render(helm))
+    parsed = Settings.from_env(env)
+    assert parsed == Settings(), parsed
+    custom = Settings.from_env(
+        container_env(
+            render(
+                helm,
+                {
+                    "settings": {
+                        "allowedHosts": ["127.0.0.1", "dbx.internal:8443"],
+                        "allowHttp": True,
+                        "fastSeconds": 0.5,
+                    }
+                },
+            )
+        )
+    )
+    assert (custom.allowed_hosts, custom.allow_http, custom.fast_seconds) == (
+        ["127.0.0.1", "dbx.internal:8443"],
+        True,
+        0.5,
+    )
+
+
+# (values, why): each must be refused by values.schema.json (or the chart's own check).
+REJECTED: list[tuple[dict[str, Any], str]] = [
+    ({"settings": {"tickSeconds": "fast"}}, "a number given as a word"),
+    ({"settings": {"resyncSeconds": 0}}, "an interval of zero"),
+    ({"watchNamespaces": "team-a"}, "a string where a list is needed"),
+    ({"watchNamespaces": ["Team_A"]}, "not a namespace name"),
+    ({"metrics": {"port": 70000}}, "a port out of range"),
+    ({"probes": {"port": "8081"}}, "a port as a string"),
+    ({"image": {"pullPolicy": "Sometimes"}}, "an unknown pull policy"),
+    ({"image": {"digest": "latest"}}, "a digest that is not sha256:..."),
+    ({"replicas": 2}, "replicas is not a value (one standalone replica: docs/install.md)"),
+    ({"settings": {"allowedHosts": "a,b"}}, "allowedHosts is a list, not a comma-separated string"),
+    ({"workloadIdentity": {"enabled": True}}, "workload identity without an audience"),
+    ({"workloadIdentity": {"tokenPath": "token"}}, "a relative token path"),
+    ({"serviceAccount": {"create": "yes"}}, "a boolean given as a word"),
+]
+
+
+@pytest.mark.parametrize(("values", "why"), REJECTED, ids=[row[1] for row in REJECTED])
+def test_wrong_values_are_rejected(helm: Path, values: dict[str, Any], why: str) -> None:
+    with pytest.raises(HelmError) as failure:
+        render(helm, values)
+    assert (
+        "values don't meet the specifications" in failure.value.stderr
+        or "workloadIdentity" in failure.value.stderr
+    ), why
+
+
+def defaults(schema: dict[str, Any]) -> Any:
+    if schema.get("type") == "object" and "properties" in schema and "default" not in schema:
+        return {key: defaults(sub) for key, sub in schema["properties"].items()}
+    return schema["default"]
+
+
+def test_schema_defaults_are_the_values_file() -> None:
+    """The docs table is generated from the schema: its defaults must be values.yaml's."""
+    assert defaults(SCHEMA) == VALUES
+
+
+def test_values_table_in_docs_is_generated_from_the_schema() -> None:
+    proc = subprocess.run(  # our own generator
+        [sys.executable, str(ROOT / "helm" / "values_table.py"), "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
