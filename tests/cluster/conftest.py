@@ -213,19 +213,51 @@ spec:
         )
 
     def azure_rule(
-        self, name: str, *, ncc: str = "prod", storage: str | None = None, extra: str = ""
+        self,
+        name: str,
+        *,
+        ncc: str = "prod",
+        storage: str | None = None,
+        extra: str = "",
+        namespace: str | None = None,
     ) -> None:
+        """A blob rule; with ``namespace``, created there and pointing at this test's NCC."""
         resource_id = AZURE_STORAGE.format(name=storage or name.replace("-", ""))
-        self.apply(
+        ref = f"{{name: {ncc}, namespace: {self.namespace}}}" if namespace else f"{{name: {ncc}}}"
+        self.apply_in(
+            namespace or self.namespace,
             f"""
 apiVersion: {GROUP}/{VERSION}
 kind: PrivateEndpointRule
 metadata: {{name: {name}}}
 spec:
-  nccRef: {{name: {ncc}}}
+  nccRef: {ref}
   azure: {{resourceId: "{resource_id}", groupId: blob}}
-{extra}"""
+{extra}""",
         )
+
+    def apply_in(self, namespace: str, manifest: str, *, check: bool = True) -> str:
+        proc = self.cluster.kubectl(
+            "-n", namespace, "apply", "-f", "-", input=manifest, check=check
+        )
+        return proc.stdout + proc.stderr
+
+    def get_in(self, namespace: str, kind: str, name: str) -> dict[str, Any]:
+        out = self.cluster.kubectl("-n", namespace, "get", kind, name, "-o", "json", check=False)
+        return json.loads(out.stdout) if out.returncode == 0 else {}
+
+    def watched_namespace(self, suffix: str) -> str:
+        """Create ``<namespace>-<suffix>`` and restart the operator watching it too.
+
+        Cross-namespace tests (rules in another namespace, a second tenant) use this; the
+        namespace is deleted with the test's own (see :func:`env`).
+        """
+        name = f"{self.namespace}-{suffix}"
+        self.cluster.kubectl("create", "namespace", name)
+        self.operator.stop()
+        self.operator.extra_namespaces.append(name)
+        self.operator.start()
+        return name
 
     def rule_id(self, name: str) -> str:
         return str(self.get("privateendpointrules", name).get("status", {}).get("id", ""))
@@ -258,3 +290,5 @@ def env(
         yield Env(crds, namespace, emulator, operator)
     finally:
         operator.stop()
+        for extra in operator.extra_namespaces:
+            crds.kubectl("delete", "namespace", extra, "--wait=false", check=False)

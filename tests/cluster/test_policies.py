@@ -10,13 +10,12 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.cluster.conftest import AZURE_STORAGE, GROUP, VERSION, Env
+from tests.cluster.conftest import Env
 
 NCCS = "networkconnectivityconfigs"
 RULES = "privateendpointrules"
@@ -163,39 +162,9 @@ def test_paused_annotation_holds_spec_changes_until_removed(env: Env) -> None:
 
 
 @pytest.fixture
-def other_namespace(env: Env) -> Iterator[str]:
-    """A second namespace, watched by the test's operator too (restarted with both)."""
-    name = f"{env.namespace}-x"
-    env.cluster.kubectl("create", "namespace", name)
-    env.operator.stop()
-    env.operator.extra_namespaces.append(name)
-    env.operator.start()
-    yield name
-    env.cluster.kubectl("delete", "namespace", name, "--wait=false", check=False)
-
-
-def apply_rule_in(env: Env, namespace: str, name: str) -> None:
-    resource_id = AZURE_STORAGE.format(name=name.replace("-", ""))
-    env.cluster.kubectl(
-        "-n",
-        namespace,
-        "apply",
-        "-f",
-        "-",
-        input=f"""
-apiVersion: {GROUP}/{VERSION}
-kind: PrivateEndpointRule
-metadata: {{name: {name}}}
-spec:
-  nccRef: {{name: prod, namespace: {env.namespace}}}
-  azure: {{resourceId: "{resource_id}", groupId: blob}}
-""",
-    )
-
-
-def get_in(env: Env, namespace: str, kind: str, name: str) -> dict[str, Any]:
-    out = env.cluster.kubectl("-n", namespace, "get", kind, name, "-o", "json", check=False)
-    return json.loads(out.stdout) if out.returncode == 0 else {}
+def other_namespace(env: Env) -> str:
+    """A second namespace, watched by the test's operator too."""
+    return env.watched_namespace("x")
 
 
 def wait_rule_reason(
@@ -204,7 +173,7 @@ def wait_rule_reason(
     deadline = time.monotonic() + timeout
     obj: dict[str, Any] = {}
     while time.monotonic() < deadline:
-        obj = get_in(env, namespace, RULES, name)
+        obj = env.get_in(namespace, RULES, name)
         for c in obj.get("status", {}).get("conditions", []):
             if c["type"] == type_ and c["reason"] == reason:
                 return obj
@@ -233,7 +202,7 @@ def test_rule_from_another_namespace_refused_by_default(env: Env, other_namespac
     ready_account(env)
     env.ncc("prod")
     env.wait_reason(NCCS, "prod", "Available")
-    apply_rule_in(env, other_namespace, "foreign")
+    env.azure_rule("foreign", namespace=other_namespace)
     obj = wait_rule_reason(env, other_namespace, "foreign", "NamespaceNotAllowed", type_="Synced")
     message = synced(obj)["message"]
     assert other_namespace in message, message
@@ -246,7 +215,7 @@ def test_rule_from_another_namespace_allowed_with_all(env: Env, other_namespace:
     ready_account(env)
     env.ncc("prod", extra="  allowedRuleNamespaces: {from: All}\n")
     env.wait_reason(NCCS, "prod", "Available")
-    apply_rule_in(env, other_namespace, "foreign")
+    env.azure_rule("foreign", namespace=other_namespace)
     obj = wait_rule_reason(env, other_namespace, "foreign", "AwaitingApproval", type_="Ready")
     assert [r["rule_id"] for r in env.databricks_rules("prod")] == [obj["status"]["id"]]
 
@@ -260,7 +229,7 @@ def test_rule_namespace_selector_admits_only_labelled(env: Env, other_namespace:
         extra="  allowedRuleNamespaces: {from: Selector, selector: {matchLabels: {team: data}}}\n",
     )
     env.wait_reason(NCCS, "prod", "Available")
-    apply_rule_in(env, other_namespace, "foreign")
+    env.azure_rule("foreign", namespace=other_namespace)
     wait_rule_reason(env, other_namespace, "foreign", "NamespaceNotAllowed", type_="Synced")
     assert env.databricks_rules("prod") == []
     env.cluster.kubectl("label", "namespace", other_namespace, "team=data")

@@ -8,7 +8,6 @@ holds the threat model these moves come from.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -63,42 +62,26 @@ def capture() -> Iterator[Capture]:
 
 
 @pytest.fixture
-def tenant_b(env: Env) -> Iterator[str]:
-    name = f"{env.namespace}-b"
-    env.cluster.kubectl("create", "namespace", name)
-    env.operator.stop()
-    env.operator.extra_namespaces.append(name)
-    env.operator.start()
-    yield name
-    env.cluster.kubectl("delete", "namespace", name, "--wait=false", check=False)
-
-
-def apply_in(env: Env, namespace: str, manifest: str) -> str:
-    proc = env.cluster.kubectl("-n", namespace, "apply", "-f", "-", input=manifest, check=False)
-    return proc.stdout + proc.stderr
-
-
-def get_in(env: Env, namespace: str, kind: str, name: str) -> dict[str, Any]:
-    out = env.cluster.kubectl("-n", namespace, "get", kind, name, "-o", "json", check=False)
-    return json.loads(out.stdout) if out.returncode == 0 else {}
+def tenant_b(env: Env) -> str:
+    """Team B's namespace, watched by the same operator."""
+    return env.watched_namespace("b")
 
 
 def condition_in(env: Env, namespace: str, kind: str, name: str, type_: str) -> dict[str, Any]:
-    conditions = get_in(env, namespace, kind, name).get("status", {}).get("conditions", [])
+    conditions = env.get_in(namespace, kind, name).get("status", {}).get("conditions", [])
     return next((c for c in conditions if c["type"] == type_), {})
 
 
 def wait_reason_in(env: Env, namespace: str, kind: str, name: str, reason: str) -> None:
     def has() -> bool:
-        conditions = get_in(env, namespace, kind, name).get("status", {}).get("conditions", [])
+        conditions = env.get_in(namespace, kind, name).get("status", {}).get("conditions", [])
         return any(c["reason"] == reason for c in conditions)
 
     wait_until(has, f"{namespace}/{name} {reason}", timeout=60)
 
 
 def b_account(env: Env, namespace: str, *, host: str, auth: str) -> str:
-    return apply_in(
-        env,
+    return env.apply_in(
         namespace,
         f"""
 apiVersion: v1
@@ -115,6 +98,7 @@ spec:
   host: "{host}"
   auth: {auth}
 """,
+        check=False,  # admission refusals are what some tests look for
     )
 
 
@@ -150,14 +134,14 @@ def test_a_token_path_cannot_be_chosen_by_a_cr(env: Env, tenant_b: str) -> None:
         auth="{workloadIdentity: {clientId: sp, tokenPath: /etc/kubernetes/admin.conf}}",
     )
     assert 'unknown field "spec.auth.workloadIdentity.tokenPath"' in out, out
-    assert not get_in(env, tenant_b, ACCOUNTS, "mine")
+    assert not env.get_in(tenant_b, ACCOUNTS, "mine")
 
 
 def test_a_host_with_a_password_is_refused_at_admission(env: Env, tenant_b: str) -> None:
     host = env.emulator.base_url.replace("http://", "http://admin:hunter2@")
     out = b_account(env, tenant_b, host=host, auth="{oauthM2M: {secretRef: {name: creds}}}")
     assert "denied" in out or "Invalid" in out or "invalid" in out, out
-    assert not get_in(env, tenant_b, ACCOUNTS, "mine")
+    assert not env.get_in(tenant_b, ACCOUNTS, "mine")
 
 
 def test_another_namespace_cannot_take_over_an_ncc_or_its_rules(env: Env, tenant_b: str) -> None:
@@ -174,8 +158,7 @@ def test_another_namespace_cannot_take_over_an_ncc_or_its_rules(env: Env, tenant
     )
     wait_reason_in(env, tenant_b, ACCOUNTS, "mine", "Available")
     resource_id = AZURE_STORAGE.format(name="shared")
-    apply_in(
-        env,
+    env.apply_in(
         tenant_b,
         f"""
 apiVersion: {GROUP}/{VERSION}
@@ -198,11 +181,11 @@ spec:
     )
     for name in ("stolen", "by-id"):
         wait_reason_in(env, tenant_b, NCCS, name, "Conflict")
-        obj = get_in(env, tenant_b, NCCS, name)
+        obj = env.get_in(tenant_b, NCCS, name)
         assert not obj["status"].get("id"), f"{name}: a CR in Conflict records no foreign id"
         assert condition_in(env, tenant_b, NCCS, name, "Ready")["status"] == "False"
     wait_reason_in(env, tenant_b, RULES, "claim", "ReferenceNotReady")
-    assert not get_in(env, tenant_b, RULES, "claim")["status"].get("id")
+    assert not env.get_in(tenant_b, RULES, "claim")["status"].get("id")
     # B deletes what it claimed: A's rule stays, untouched, at Databricks.
     env.cluster.kubectl("-n", tenant_b, "delete", RULES, "claim", "--timeout=60s")
     env.cluster.kubectl("-n", tenant_b, "delete", NCCS, "stolen", "by-id", "--timeout=60s")

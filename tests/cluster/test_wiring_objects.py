@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.cluster.conftest import AZURE_STORAGE, GROUP, VERSION, Env
+from tests.cluster.conftest import GROUP, VERSION, Env
 from tests.cluster.rules_support import (
     NCC_KIND,
     RULE_KIND,
@@ -111,33 +110,9 @@ def test_a_150kb_user_annotation_neither_blocks_changes_nor_deletion(env: Env) -
 
 
 @pytest.fixture
-def second_namespace(env: Env) -> Iterator[str]:
-    """Another namespace, watched by the test's operator too (restarted with both)."""
-    name = f"{env.namespace}-y"
-    env.cluster.kubectl("create", "namespace", name)
-    env.operator.stop()
-    env.operator.extra_namespaces.append(name)
-    env.operator.start()
-    yield name
-    env.cluster.kubectl("delete", "namespace", name, "--wait=false", check=False)
-
-
-def foreign_rule(env: Env, namespace: str) -> None:
-    env.cluster.kubectl(
-        "-n",
-        namespace,
-        "apply",
-        "-f",
-        "-",
-        input=f"""
-apiVersion: {GROUP}/{VERSION}
-kind: PrivateEndpointRule
-metadata: {{name: foreign}}
-spec:
-  nccRef: {{name: prod, namespace: {env.namespace}}}
-  azure: {{resourceId: "{AZURE_STORAGE.format(name="foreign")}", groupId: blob}}
-""",
-    )
+def second_namespace(env: Env) -> str:
+    """Another namespace, watched by the test's operator too."""
+    return env.watched_namespace("y")
 
 
 def foreign_reason(env: Env, namespace: str, type_: str) -> str:
@@ -151,7 +126,7 @@ def test_allowing_all_namespaces_wakes_a_refused_rule_at_once(
     env: Env, second_namespace: str
 ) -> None:
     ready_ncc(env)
-    foreign_rule(env, second_namespace)
+    env.azure_rule("foreign", namespace=second_namespace)
     wait_until(
         lambda: foreign_reason(env, second_namespace, "Synced") == "NamespaceNotAllowed",
         "NamespaceNotAllowed",

@@ -4,7 +4,6 @@ the account's resync pace (so a fixed Secret is picked up soon, without a restar
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any, cast
 
 import pytest
@@ -14,7 +13,6 @@ from ncc_operator.reconcile import (
     AuthFailed,
     Creation,
     Deletion,
-    EventReason,
     ExternalClient,
     Observation,
     Subject,
@@ -27,17 +25,7 @@ from ncc_operator.resources.accounts import AccountClient, AccountPool
 from ncc_operator.resources.adapters import NccAdapter
 from ncc_operator.resources.cache import Observations
 from ncc_operator.resources.world import account_entry
-
-
-class _Sink:
-    def event(self, *, warning: bool, reason: EventReason, message: str) -> None:
-        pass
-
-    def reconciled(self, *, action: str, outcome: str, seconds: float) -> None:
-        pass
-
-    def settled(self, status: Mapping[str, Any], *, released: bool) -> None:
-        pass
+from tests.unit.sinks import NullSink
 
 
 class _Blocked:
@@ -71,7 +59,7 @@ async def test_blocked_deletion_requeue(deletion: Deletion, expected: float) -> 
         return _Blocked(deletion)
 
     subject = Subject(kind="Kind", name="ns/x", generation=1, status={"id": "id-1"}, deleting=True)
-    result = await reconcile(subject, connect, _Sink())
+    result = await reconcile(subject, connect, NullSink())
     assert result.requeue_after == expected
     assert not result.release
 

@@ -17,7 +17,6 @@ import pytest
 from ncc_operator.reconcile import (
     Creation,
     Deletion,
-    EventReason,
     Observation,
     Readiness,
     Result,
@@ -25,22 +24,12 @@ from ncc_operator.reconcile import (
     Update,
 )
 from ncc_operator.reconcile.driver import Cause, Driver
+from tests.unit.sinks import NullSink
 
 READY_STATUS = {
     "id": "ncc-1",
     "conditions": [{"type": "Ready", "status": "True", "reason": "Available"}],
 }
-
-
-class _Sink:
-    def event(self, *, warning: bool, reason: EventReason, message: str) -> None:
-        pass
-
-    def reconciled(self, *, action: str, outcome: str, seconds: float) -> None:
-        pass
-
-    def settled(self, status: Mapping[str, Any], *, released: bool) -> None:
-        pass
 
 
 class _InSync:
@@ -73,8 +62,8 @@ class _Ncc:
     async def connect(self, body: Mapping[str, Any], context: Any, *, forced: bool) -> Any:
         return _InSync()
 
-    def sink(self, body: kopf.Body) -> _Sink:
-        return _Sink()
+    def sink(self, body: kopf.Body) -> NullSink:
+        return NullSink()
 
     def dependents(self, body: Mapping[str, Any], context: Any) -> list[str]:
         return ["refused-rule"]
