@@ -23,6 +23,8 @@ class Problem(Exception):
     backoff = True
     """Whether repeated occurrences back off exponentially (calls to Databricks failed) or
     retry at a flat pace (waiting on Kubernetes objects costs nothing at Databricks)."""
+    max_backoff: float | None = None
+    """The longest a backed-off retry waits for this problem (None: the schedule's cap)."""
 
     def __init__(self, message: str, *, retry_after: float | None = None) -> None:
         super().__init__(message)

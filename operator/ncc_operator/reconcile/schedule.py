@@ -68,7 +68,8 @@ class Schedule:
             failures = (previous.failures if previous else 0) + 1
             base = result.requeue_after or 30.0
             # Backoff doubles per consecutive failure, capped (but never below the asked delay).
-            delay = min(base * 2.0 ** (failures - 1), max(base, MAX_BACKOFF_SECONDS))
+            cap = result.problem.max_backoff or MAX_BACKOFF_SECONDS
+            delay = min(base * 2.0 ** (failures - 1), max(base, cap))
         elif result.requeue_after is not None:
             delay = result.requeue_after
         else:

@@ -56,9 +56,10 @@ class SecretMissing(Exception):  # noqa: N818  (a condition, not a programming e
 class SecretNotReady(ReferenceNotReady):
     """The account's Secret (or a key of it) is missing: looked for again with backoff, since a
     Secret that never appears must not be re-read every few seconds forever. Creating it is
-    noticed at the next look (at most the account's resync pace once backed off)."""
+    noticed at the next look: at most a minute later once backed off."""
 
     backoff = True
+    max_backoff = 60.0
 
 
 class SecretReader(Protocol):

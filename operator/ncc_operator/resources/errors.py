@@ -35,10 +35,14 @@ def problem_from(error: DatabricksError, *, doing: str) -> Problem:
             f"{text}. Check the DatabricksAccount's credentials and that its service principal "
             "is an account admin."
         )
-    if isinstance(error, ResourceExhausted):
+    if isinstance(error, ResourceExhausted) or error.error_code == "RESOURCE_EXHAUSTED":
+        # Whatever its HTTP status (the Go SDK and Terraform retry it, we must not loop on it):
+        # retried slowly, with backoff, and the message names the quotas.
         return Transient(
-            f"{text}. A Databricks limit is reached (e.g. 10 NCCs or 100/30 private endpoints "
-            "per region): delete unused objects or ask Databricks support to raise it.",
+            f"{text}. A Databricks quota is reached (AWS: 10 NCCs per region, 30 private "
+            "endpoints per region across its NCCs, 50 workspaces per NCC; see the message for "
+            "which): delete unused objects or ask Databricks support to raise it. Retried every "
+            "few minutes.",
             retry_after=300.0,
         )
     if isinstance(error, ResourceAlreadyExists):
