@@ -26,6 +26,7 @@ from ncc_operator.databricks import (
     NotFound,
     Workspace,
 )
+from ncc_operator.models import ManagementPolicy
 from ncc_operator.reconcile import (
     Conflict,
     Creation,
@@ -145,6 +146,7 @@ class NccClient:
         self._account = account
         self._client = client
         self._runtime = runtime
+        self._observe_only = entry.resource.spec.management_policy is ManagementPolicy.OBSERVE_ONLY
 
     async def observe(self) -> Observation:
         try:
@@ -228,7 +230,7 @@ class NccClient:
             observed=seen,
             adopted=adopted,
             up_to_date=not to_attach,
-            readiness=_readiness(seen, summary),
+            readiness=_readiness(seen, summary, observe_only=self._observe_only),
             at_provider=_at_provider(ncc, attached, counts),
             unsynced=unsynced,
         )
@@ -363,11 +365,24 @@ class NccClient:
         return Deletion(done=True, message=f"Deleted NCC {ncc_id} at Databricks.")
 
 
-def _readiness(seen: NccSeen, rules: str) -> Readiness:
-    """Ready=True only when the NCC exists and every listed workspace is attached (the docs)."""
+def _readiness(seen: NccSeen, rules: str, *, observe_only: bool = False) -> Readiness:
+    """Ready=True only when the NCC exists and every listed workspace is attached (the docs).
+
+    ObserveOnly attaches nothing, so there Ready says the NCC exists, and the message names
+    listed workspaces that are not attached.
+    """
     ncc = seen.ncc
     ncc_id = ncc.network_connectivity_config_id
     where = f"NCC {ncc_id} ({ncc.name}, {ncc.region}); {len(seen.attached)} workspace(s) attached"
+    if observe_only:
+        missing = (*seen.to_attach, *seen.unattachable)
+        note = (
+            f"; listed workspace(s) {', '.join(map(str, sorted(missing)))} are not attached "
+            "(ObserveOnly never attaches)"
+            if missing
+            else ""
+        )
+        return Readiness(True, "Available", f"{where}{note}; private endpoint rules: {rules}.")
     if seen.unattachable:
         listed = ", ".join(map(str, seen.unattachable))
         return Readiness(
