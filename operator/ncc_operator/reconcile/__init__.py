@@ -5,7 +5,8 @@ wire format; adapters translate client errors into :mod:`.problems` at their bou
 """
 
 from .conditions import READY, SYNCED, Condition, Status
-from .engine import CreateGuard, ExternalClient, Result, Subject, reconcile
+from .contract import CreateGuard, ExternalClient, Result, Subject
+from .engine import reconcile
 from .events import EventReason, Sink
 from .observation import Creation, Deletion, Observation, Readiness, Update
 from .problems import (

@@ -19,7 +19,8 @@ import kopf
 from ncc_operator.models import CREATE_PENDING_ANNOTATION
 
 from . import conditions as cond
-from .engine import FAST_POLL_SECONDS, CreateGuard, ExternalClient, Result, Subject, reconcile
+from .contract import CreateGuard, ExternalClient, Result, Subject
+from .engine import FAST_POLL_SECONDS, reconcile
 from .events import Sink
 from .problems import InvalidSpec
 from .schedule import Locks, Schedule

@@ -31,14 +31,21 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from . import conditions as cond
+from .contract import (
+    CREATE_SETTLE_SECONDS,
+    Connect,
+    CreateGuard,
+    ExternalClient,
+    Result,
+    Subject,
+)
 from .events import EventReason, Sink
-from .observation import Creation, Deletion, Observation, Readiness, Update
+from .observation import Deletion, Observation, Readiness
+from .outcome import Outcome
 from .problems import Conflict, InvalidSpec, Problem, Unexpected
 
 logger = logging.getLogger(__name__)
@@ -49,169 +56,6 @@ changed; the driver passes the operator's ``fast_seconds`` setting."""
 
 DELETE_BLOCKED_RETRY_SECONDS = 60.0
 """A blocked delete (attached workspaces, rules still purging) is retried at this pace."""
-
-
-class ExternalClient(Protocol):
-    """One kind's view of its Databricks object, bound to one custom resource.
-
-    The contract, as in crossplane-runtime's ``ExternalClient``:
-
-    - ``observe`` reads and never writes. It finds the object by the recorded id, else by
-      ``externalId``, else by the natural key (the immutable target only), and returns one
-      frozen :class:`Observation` whose ``observed`` is what ``update``/``delete`` act on.
-      It raises a :class:`Problem` for anything that must stop the pass (a Conflict with
-      another resource, a reference not Ready, a Databricks error).
-    - ``create`` is not idempotent at Databricks: the engine calls it only after recording
-      "create pending" and only when ``observe`` found nothing. A conflict answer ("already
-      exists") is settled by looking the object up by natural key and adopting it.
-    - ``update(seen)`` applies the difference ``seen`` describes; repeating it is harmless.
-    - ``delete(seen)`` is idempotent (gone already counts as done); the engine observes again
-      afterwards and releases only when that observation says the object is gone.
-    """
-
-    async def observe(self) -> Observation[Any]: ...
-
-    async def create(self) -> Creation: ...
-
-    async def update(self, seen: Observation[Any]) -> Update: ...
-
-    async def delete(self, seen: Observation[Any]) -> Deletion: ...
-
-
-Connect = Callable[[], Awaitable[ExternalClient]]
-
-
-class CreateGuard(Protocol):
-    """Records "create pending" on the Kubernetes object, confirmed, before a create is sent.
-
-    Raises (a :class:`Problem` or anything else) when the write is not confirmed; the engine
-    then sends nothing.
-    """
-
-    async def mark_create_pending(self) -> None: ...
-
-
-CREATE_SETTLE_SECONDS = 30.0
-"""A pending create younger than this, whose object the lookup does not find yet, is looked up
-again instead of re-sent: listings can lag a create that timed out while succeeding."""
-
-
-@dataclass(frozen=True)
-class Subject:
-    """What the engine needs to know about one custom resource."""
-
-    kind: str
-    name: str
-    generation: int
-    status: Mapping[str, Any] = field(default_factory=dict)
-    deleting: bool = False
-    paused: bool = False
-    observe_only: bool = False
-    orphan_on_delete: bool = False
-    forced: bool = False
-    """A re-observe was requested (annotation or spec change): do not wait on a terminal state."""
-    create_pending: str | None = None
-    """When a create was last marked pending (RFC 3339), if the mark is on the object."""
-
-    @property
-    def recorded_id(self) -> str | None:
-        found = self.status.get("id")
-        return str(found) if found else None
-
-
-@dataclass(frozen=True)
-class Result:
-    """What the wiring must do: patch status, release the finalizer, reconcile again later."""
-
-    action: str
-    status_patch: Mapping[str, Any] | None = None
-    release: bool = False
-    requeue_after: float | None = None
-    problem: Problem | None = None
-    clear_create_pending: bool = False
-    """The pending-create mark can go: the id is recorded, or the create was refused."""
-
-
-class _Outcome:
-    """Accumulates one pass's status, events and requeue; renders the minimal patch."""
-
-    def __init__(self, subject: Subject, sink: Sink, fast_seconds: float) -> None:
-        self.subject = subject
-        self.sink = sink
-        self.fast_seconds = fast_seconds
-        self.fields: dict[str, Any] = {}
-        self.conditions: list[cond.Condition] = []
-        self.requeue_after: float | None = None
-
-    def event(self, reason: EventReason, message: str, *, warning: bool = False) -> None:
-        self.sink.event(warning=warning, reason=reason, message=message)
-
-    def observed(self, seen: Observation | Creation) -> None:
-        if seen.external_id:
-            self.fields["id"] = seen.external_id
-        self.fields["atProvider"] = dict(seen.at_provider)
-
-    def readiness(self, readiness: Readiness | None) -> None:
-        if readiness is None:
-            return
-        if readiness.ready:
-            self.conditions.append(cond.ready(readiness.reason, readiness.message))
-        else:
-            self.conditions.append(cond.not_ready(readiness.reason, readiness.message))
-        if readiness.transitional:
-            self.fast()
-        self._announce(cond.READY, readiness.reason, readiness.message, readiness.warning)
-
-    def synced(self, message: str = "") -> None:
-        self.conditions.append(cond.synced(message))
-        previous = cond.find(self.subject.status.get("conditions", []), cond.SYNCED)
-        if previous is not None and previous.get("status") == cond.Status.FALSE:
-            self.event(EventReason.RECONCILE_SUCCESS, message or "Reconciled again.")
-
-    def not_synced(self, reason: str, message: str, *, warning: bool = True) -> None:
-        self.conditions.append(cond.not_synced(reason, message))
-        self._announce(cond.SYNCED, reason, message, warning)
-
-    def fast(self, seconds: float | None = None) -> None:
-        """Reconcile again soon: after ``seconds``, or the fast pace, whichever is sooner."""
-        delay = min(seconds, self.fast_seconds) if seconds is not None else self.fast_seconds
-        self.requeue_after = min(self.requeue_after or delay, delay)
-
-    def result(
-        self,
-        action: str,
-        *,
-        requeue_after: float | None = None,
-        problem: Problem | None = None,
-        clear_create_pending: bool = False,
-    ) -> Result:
-        return Result(
-            action=action,
-            status_patch=self._patch(),
-            requeue_after=requeue_after if requeue_after is not None else self.requeue_after,
-            problem=problem,
-            clear_create_pending=clear_create_pending and self.subject.create_pending is not None,
-        )
-
-    def _announce(self, type_: str, reason: str, message: str, warning: bool) -> None:
-        """An event on every transition (a reason that differs from the recorded one)."""
-        previous = cond.find(self.subject.status.get("conditions", []), type_)
-        if previous is None or previous.get("reason") != reason:
-            self.event(EventReason(reason), message, warning=warning)
-
-    def _patch(self) -> dict[str, Any] | None:
-        current = self.subject.status
-        wanted: dict[str, Any] = dict(self.fields)
-        wanted["observedGeneration"] = self.subject.generation
-        if self.conditions:
-            wanted["conditions"] = cond.merge(
-                current.get("conditions", []),
-                self.conditions,
-                generation=self.subject.generation,
-                now=_now(),
-            )
-        patch = {k: v for k, v in wanted.items() if current.get(k) != v}
-        return patch or None
 
 
 async def reconcile(
@@ -229,7 +73,7 @@ async def reconcile(
     happen, e.g. accounts, or in tests of other paths).
     """
     started = time.monotonic()
-    out = _Outcome(subject, sink, fast_seconds)
+    out = Outcome(subject, sink, fast_seconds)
     try:
         result = await _decide(subject, connect, out, guard)
     except Problem as problem:
@@ -254,7 +98,7 @@ async def reconcile(
 
 
 async def _decide(
-    subject: Subject, connect: Connect, out: _Outcome, guard: CreateGuard | None
+    subject: Subject, connect: Connect, out: Outcome, guard: CreateGuard | None
 ) -> Result:
     early = _before_connect(subject, out)
     if early is not None:
@@ -270,7 +114,7 @@ async def _decide(
     return await _manage(subject, client, seen, out)
 
 
-def _before_connect(subject: Subject, out: _Outcome) -> Result | None:
+def _before_connect(subject: Subject, out: Outcome) -> Result | None:
     """Rows 1 to 4 of the table: decided from the object alone, without calling anyone."""
     if subject.paused:
         out.not_synced(
@@ -304,7 +148,7 @@ def _never_created(subject: Subject) -> bool:
 
 
 async def _delete(
-    subject: Subject, client: ExternalClient, seen: Observation[Any], out: _Outcome
+    subject: Subject, client: ExternalClient, seen: Observation[Any], out: Outcome
 ) -> Result:
     if not seen.exists:
         return Result(action="release", release=True)
@@ -328,7 +172,7 @@ async def _delete(
     return out.result("delete", requeue_after=deletion.retry_after or DELETE_BLOCKED_RETRY_SECONDS)
 
 
-def _mirror(subject: Subject, seen: Observation[Any], out: _Outcome) -> Result:
+def _mirror(subject: Subject, seen: Observation[Any], out: Outcome) -> Result:
     if not seen.exists:
         out.conditions.append(
             cond.not_ready(
@@ -349,7 +193,7 @@ async def _create(
     subject: Subject,
     client: ExternalClient,
     seen: Observation[Any],
-    out: _Outcome,
+    out: Outcome,
     guard: CreateGuard | None,
 ) -> Result:
     previous_id = subject.recorded_id
@@ -387,7 +231,7 @@ async def _create(
 
 
 async def _manage(
-    subject: Subject, client: ExternalClient, seen: Observation[Any], out: _Outcome
+    subject: Subject, client: ExternalClient, seen: Observation[Any], out: Outcome
 ) -> Result:
     previous_id = subject.recorded_id
     if seen.adopted:
@@ -432,14 +276,14 @@ def _unsettled(subject: Subject, fast_seconds: float) -> bool:
     return (datetime.now(UTC) - since).total_seconds() < window
 
 
-def _synced_unless(seen: Observation[Any], out: _Outcome, message: str = "") -> None:
+def _synced_unless(seen: Observation[Any], out: Outcome, message: str = "") -> None:
     if seen.unsynced is not None:
         out.not_synced(*seen.unsynced)
     else:
         out.synced(message)
 
 
-def _problem(subject: Subject, out: _Outcome, problem: Problem) -> Result:
+def _problem(subject: Subject, out: Outcome, problem: Problem) -> Result:
     out.conditions = []
     out.fields = {}
     if isinstance(problem, Conflict) and problem.foreign and subject.recorded_id:
@@ -470,7 +314,3 @@ def _waiting_for_spec_change(subject: Subject) -> bool:
         and synced.get("reason") == InvalidSpec.reason
         and synced.get("observedGeneration") == subject.generation
     )
-
-
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

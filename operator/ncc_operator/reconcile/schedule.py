@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .engine import Result
+from .contract import Result
 
 DEFAULT_RESYNC_SECONDS = 300.0
 MAX_BACKOFF_SECONDS = 600.0

@@ -16,8 +16,6 @@ attached.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
-from typing import Any
 
 from ncc_operator.databricks import (
     DatabricksAccountClient,
@@ -40,10 +38,17 @@ from ncc_operator.reconcile import (
 )
 
 from .errors import problem_from
+from .ncc_status import (
+    NccSeen,
+    at_provider,
+    attached_message,
+    readiness,
+    refusal_message,
+    refusal_retry,
+)
 from .runtime import Runtime
 from .world import AccountEntry, Entry, NccEntry, Ref, holds_first
 
-ORPHAN_HINT = "or set spec.deletionPolicy: Orphan to release this resource and keep the NCC"
 _CLAIMED = (
     "workspace {ws} is also listed by NetworkConnectivityConfig {other}, which claimed it first; "
     "remove it from one of them"
@@ -56,19 +61,6 @@ _NOT_DETACHABLE = (
     "workspace(s) {ws} are still attached to NCC {ncc}: Databricks cannot detach an NCC from a "
     "workspace. Attach them to another NCC to move them"
 )
-
-
-@dataclass(frozen=True)
-class NccSeen:
-    """What ``observe`` saw and planned; ``update`` and ``delete`` act on this only."""
-
-    ncc: NetworkConnectivityConfiguration
-    attached: tuple[int, ...]
-    """Workspaces attached to this NCC now."""
-    to_attach: tuple[int, ...]
-    """Listed workspaces that can be attached (right region, known, not claimed by another)."""
-    unattachable: tuple[int, ...]
-    """Listed workspaces that cannot be attached as things are (see ``Observation.unsynced``)."""
 
 
 def account_of(runtime: Runtime, namespace: str, name: str) -> AccountEntry:
@@ -230,8 +222,8 @@ class NccClient:
             observed=seen,
             adopted=adopted,
             up_to_date=not to_attach,
-            readiness=_readiness(seen, summary, observe_only=self._observe_only),
-            at_provider=_at_provider(ncc, attached, counts),
+            readiness=readiness(seen, summary, observe_only=self._observe_only),
+            at_provider=at_provider(ncc, attached, counts),
             unsynced=unsynced,
         )
 
@@ -298,8 +290,8 @@ class NccClient:
         waiting = tuple(spec.workspace_ids)
         return Creation(
             external_id=ncc_id,
-            at_provider=_at_provider(ncc, [], Counter()),
-            readiness=_readiness(NccSeen(ncc, (), waiting, ()), "none")
+            at_provider=at_provider(ncc, [], Counter()),
+            readiness=readiness(NccSeen(ncc, (), waiting, ()), "none")
             if waiting
             else Readiness(True, "Available", f"NCC {ncc_id} created."),
         )
@@ -308,7 +300,7 @@ class NccClient:
         ncc_id = str(ncc.network_connectivity_config_id)
         return Creation(
             external_id=ncc_id,
-            at_provider=_at_provider(ncc, [], Counter()),
+            at_provider=at_provider(ncc, [], Counter()),
             readiness=Readiness(False, EventReason.ATTACHING, f"NCC {ncc_id} adopted."),
             message=f"A second listing found NCC {ncc_id} ({ncc.name}, {ncc.region}) that the "
             "first one missed; adopted it instead of creating a duplicate.",
@@ -351,119 +343,15 @@ class NccClient:
             )
         attached = list(seen.observed.attached)
         if attached:
-            return Deletion(done=False, blocked=_attached_message(ncc_id, attached))
+            return Deletion(done=False, blocked=attached_message(ncc_id, attached))
         try:
             await self._client.delete_network_connectivity_configuration(ncc_id)
         except NotFound:
             pass
         except DatabricksError as error:
-            refusal = _refusal_message(ncc_id, error)
+            refusal = refusal_message(ncc_id, error)
             if refusal is not None:
                 return Deletion(done=False, blocked=refusal, retry_after=refusal_retry(error))
             raise problem_from(error, doing="deleting the NCC") from None
         self._runtime.observations.forget_ncc(ncc_id)
         return Deletion(done=True, message=f"Deleted NCC {ncc_id} at Databricks.")
-
-
-def _readiness(seen: NccSeen, rules: str, *, observe_only: bool = False) -> Readiness:
-    """Ready=True only when the NCC exists and every listed workspace is attached (the docs).
-
-    ObserveOnly attaches nothing, so there Ready says the NCC exists, and the message names
-    listed workspaces that are not attached.
-    """
-    ncc = seen.ncc
-    ncc_id = ncc.network_connectivity_config_id
-    where = f"NCC {ncc_id} ({ncc.name}, {ncc.region}); {len(seen.attached)} workspace(s) attached"
-    if observe_only:
-        missing = (*seen.to_attach, *seen.unattachable)
-        note = (
-            f"; listed workspace(s) {', '.join(map(str, sorted(missing)))} are not attached "
-            "(ObserveOnly never attaches)"
-            if missing
-            else ""
-        )
-        return Readiness(True, "Available", f"{where}{note}; private endpoint rules: {rules}.")
-    if seen.unattachable:
-        listed = ", ".join(map(str, seen.unattachable))
-        return Readiness(
-            False,
-            EventReason.WORKSPACES_NOT_ATTACHED,
-            f"{where}; listed workspace(s) {listed} cannot be attached (see Synced for why): fix "
-            "spec.workspaceIds.",
-            warning=True,
-        )
-    if seen.to_attach:
-        listed = ", ".join(map(str, seen.to_attach))
-        return Readiness(
-            False,
-            EventReason.ATTACHING,
-            f"{where}; attaching workspace(s) {listed}.",
-            transitional=True,
-        )
-    return Readiness(True, "Available", f"{where}; private endpoint rules: {rules}.")
-
-
-def _attached_message(ncc_id: str, attached: list[int]) -> str:
-    which = f" {', '.join(map(str, attached))}" if attached else ""
-    return (
-        f"NCC {ncc_id} is attached to workspace(s){which} and Databricks "
-        "refuses to delete an attached NCC; it also cannot detach an NCC from a workspace. Attach "
-        "those workspaces to another NCC (list them in another NetworkConnectivityConfig's "
-        f"spec.workspaceIds), {ORPHAN_HINT}."
-    )
-
-
-# Databricks' own Terraform provider recognises a refused NCC delete by lower-cased fragments of
-# the message (the status and error code are not documented); so do we, whatever the 4xx code.
-_RULES_FRAGMENT = "private endpoint rules"
-_WORKSPACES_FRAGMENT = "attached to one or more workspaces"
-RULES_PROPAGATION_RETRY_SECONDS = 30.0
-"""Deleted rules keep an NCC undeletable for a short propagation window (Databricks staff,
-terraform-provider-databricks #5292 / PR #5648: retried for up to 15 minutes)."""
-
-
-def refusal_retry(error: DatabricksError) -> float | None:
-    if _RULES_FRAGMENT in error.message.lower():
-        return RULES_PROPAGATION_RETRY_SECONDS
-    return None
-
-
-def _refusal_message(ncc_id: str, error: DatabricksError) -> str | None:
-    """The blocked-delete message for a refusal, or None when the error is not one."""
-    status = error.status_code or 0
-    if not 400 <= status < 500 or status in (401, 403, 404, 429):
-        return None
-    text = error.message.lower()
-    if _RULES_FRAGMENT in text:
-        return (
-            f"Databricks still counts private endpoint rules of NCC {ncc_id}: deleted rules take "
-            "a few minutes to propagate (Databricks' own Terraform provider retries for up to 15 "
-            f"minutes). Deletion is retried every {RULES_PROPAGATION_RETRY_SECONDS:.0f} s, "
-            f"{ORPHAN_HINT}."
-        )
-    if _WORKSPACES_FRAGMENT in text:
-        tail = error.message.rsplit(":", 1)[-1]
-        ids = [int(t) for t in tail.replace(",", " ").split() if t.strip().isdigit()]
-        return _attached_message(ncc_id, ids)
-    return None
-
-
-def _at_provider(
-    ncc: NetworkConnectivityConfiguration, attached: list[int], counts: Counter[str]
-) -> dict[str, Any]:
-    defaults = ncc.egress_config.default_rules if ncc.egress_config else None
-    egress: dict[str, Any] = {}
-    if defaults is not None and defaults.aws_stable_ip_rule is not None:
-        egress["awsStableIpCidrBlocks"] = list(defaults.aws_stable_ip_rule.cidr_blocks or [])
-    if defaults is not None and defaults.azure_service_endpoint_rule is not None:
-        az = defaults.azure_service_endpoint_rule
-        egress["azureServiceEndpointSubnets"] = list(az.subnets or [])
-        if az.target_region:
-            egress["azureTargetRegion"] = az.target_region
-        egress["azureTargetServices"] = [str(s) for s in az.target_services or []]
-    return {
-        "region": ncc.region,
-        "egressConfig": egress,
-        "attachedWorkspaceIds": attached,
-        "ruleCounts": dict(sorted(counts.items())),
-    }
