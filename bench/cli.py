@@ -23,6 +23,8 @@ from .procs import start_emulator
 from .report import conditions, document, table, write
 
 RESULTS = Path(__file__).resolve().parent / "results"
+REALISTIC_CREATING_SECONDS = 180.0
+"""Databricks: CREATING typically lasts a few minutes (Terraform PF resource; #4559, #5292)."""
 
 
 def parse(argv: list[str]) -> tuple[Params, bool]:
@@ -36,7 +38,12 @@ def parse(argv: list[str]) -> tuple[Params, bool]:
     parser.add_argument("--latency-ms", type=float, default=50.0)
     parser.add_argument("--create-latency-ms", type=float, default=300.0)
     parser.add_argument("--rate-limit", type=float, default=20.0, help="server-side rps")
-    parser.add_argument("--creating-seconds", type=float, default=2.0)
+    parser.add_argument("--creating-seconds", type=float, help="time in CREATING (default 2)")
+    parser.add_argument(
+        "--realistic",
+        action="store_true",
+        help="CREATING lasts 180 s: 'a few minutes' at Databricks (emulator --profile realistic)",
+    )
     parser.add_argument("--client-rps", type=float, help="account spec.rateLimit (default: R)")
     parser.add_argument("--resync-seconds", type=float, help="operator resync (default 10)")
     parser.add_argument("--fast-seconds", type=float, default=1.0)
@@ -55,7 +62,8 @@ def parse(argv: list[str]) -> tuple[Params, bool]:
         latency_ms=args.latency_ms,
         create_latency_ms=args.create_latency_ms,
         rate_limit=args.rate_limit,
-        creating_seconds=args.creating_seconds,
+        creating_seconds=args.creating_seconds
+        or (REALISTIC_CREATING_SECONDS if args.realistic else 2.0),
         client_rps=args.client_rps,
         resync_seconds=args.resync_seconds or resync,
         fast_seconds=args.fast_seconds,
