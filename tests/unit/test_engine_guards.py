@@ -21,6 +21,7 @@ from ncc_operator.reconcile import (
     ExternalClient,
     InvalidSpec,
     Observation,
+    OutcomeUnknown,
     Problem,
     ReferenceNotReady,
     Result,
@@ -128,6 +129,14 @@ async def test_pending_create_is_settled_by_lookup(
     client = Scripted([Observation(exists=False)])
     await run(replace(SUBJECT, create_pending=ago(pending_since)), client)
     assert ("create" in client.calls) is creates, why
+
+
+async def test_an_unknown_outcome_restarts_the_settle_window() -> None:
+    # A create that timed out after its whole deadline: the mark is refreshed, so the next
+    # pass looks the object up for a full settle window before it may send again.
+    client = Scripted([Observation(exists=False)], create_error=OutcomeUnknown("timed out"))
+    await run(SUBJECT, client)
+    assert client.calls == ["connect", "observe", "mark", "create", "mark"]
 
 
 async def test_pending_mark_is_cleared_once_the_id_is_recorded() -> None:

@@ -28,6 +28,7 @@ Synced=False ``ReconcileError`` naming it, retried with backoff.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import time
@@ -46,7 +47,7 @@ from .contract import (
 from .events import EventReason, Sink
 from .observation import Deletion, Observation, Readiness
 from .outcome import Outcome
-from .problems import Conflict, InvalidSpec, Problem, Unexpected
+from .problems import Conflict, InvalidSpec, OutcomeUnknown, Problem, Unexpected
 
 logger = logging.getLogger(__name__)
 
@@ -215,6 +216,13 @@ async def _create(
     except InvalidSpec as refused:
         # Refused outright: nothing was created, so nothing is pending any more.
         return dataclasses.replace(_problem(subject, out, refused), clear_create_pending=True)
+    except OutcomeUnknown:
+        # The settle window runs from when the outcome became unknown (a create can take its
+        # whole deadline to time out), not from when the mark was first written.
+        if guard is not None:
+            with contextlib.suppress(Exception):
+                await guard.mark_create_pending()
+        raise
     # The id is recorded before anything else happens to the object (DESIGN §3).
     out.observed(created)
     if created.adopted:
