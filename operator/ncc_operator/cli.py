@@ -38,15 +38,33 @@ def main() -> None:
     help="Seconds the Kubernetes API may be unreachable before liveness fails.",
 )
 @click.option("--verbose", is_flag=True, help="Log every reconcile (Kopf's verbose mode).")
-def run(namespaces: tuple[str, ...], liveness: str, liveness_grace: float, verbose: bool) -> None:
+@click.option(
+    "--log-format",
+    "log_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    envvar="NCC_OPERATOR_LOG_FORMAT",
+    help="text: one line per record; json: one JSON object per line (for log pipelines).",
+)
+def run(
+    namespaces: tuple[str, ...],
+    liveness: str,
+    liveness_grace: float,
+    verbose: bool,
+    log_format: str,
+) -> None:
     """Run the operator (standalone: one replica, no Kopf peering objects needed)."""
     import asyncio  # noqa: PLC0415
 
     import kopf  # noqa: PLC0415
 
     import ncc_operator.handlers  # noqa: PLC0415  (registers the handlers)
+    from ncc_operator import logs  # noqa: PLC0415
 
-    kopf.configure(verbose=verbose)
+    # Kopf's stream handler, its object prefix in text lines; then our format and levels.
+    kopf.configure(verbose=verbose, log_prefix=True)
+    logs.configure(log_format, verbose=verbose)
     # The grace reaches the start-up handler through Kopf's memo; None: no liveness, no check.
     grace = liveness_grace if liveness else None
     asyncio.run(
@@ -58,6 +76,38 @@ def run(namespaces: tuple[str, ...], liveness: str, liveness_grace: float, verbo
             memo=kopf.Memo({ncc_operator.handlers.probes.GRACE_KEY: grace}),
         )
     )
+
+
+@main.command()
+@click.option(
+    "--account",
+    "account",
+    required=True,
+    metavar="NAMESPACE/NAME",
+    help="The DatabricksAccount whose NCCs and rules are exported.",
+)
+@click.option(
+    "--manage",
+    is_flag=True,
+    help="managementPolicy: Manage (default ObserveOnly: the operator only reads).",
+)
+def export(account: str, manage: bool) -> None:
+    """Print manifests for every NCC and private endpoint rule of an account, read from
+    Databricks, ready to kubectl apply (adopted by externalId: no Databricks writes).
+
+    Uses the current KUBECONFIG and the operator's NCC_OPERATOR_* settings (allowed hosts,
+    tenancy), exactly as `run` does.
+    """
+    import asyncio  # noqa: PLC0415
+
+    from ncc_operator import export as exporting  # noqa: PLC0415
+    from ncc_operator.settings import Settings  # noqa: PLC0415
+
+    try:
+        text = asyncio.run(exporting.export(account, manage=manage, settings=Settings.from_env()))
+    except exporting.ExportError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(text, nl=False)
 
 
 def _register() -> None:

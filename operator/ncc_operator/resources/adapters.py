@@ -8,6 +8,7 @@ Kubernetes events and records metrics for that object.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -30,6 +31,8 @@ from .rule import connect_rule
 from .runtime import Runtime
 from .world import Ref, account_entry, ncc_entry, rule_entry
 
+logger = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class KopfSink:
@@ -43,6 +46,12 @@ class KopfSink:
             self.body, type="Warning" if warning else "Normal", reason=str(reason), message=message
         )
         metrics.record_event(self.kind, str(reason), warning=warning)
+        # One log line per action or transition (the engine posts an event for each of them);
+        # ``k8s_ref`` is Kopf's key: text lines get the [namespace/name] prefix, JSON an object.
+        meta = self.body.get("metadata", {})
+        ref = {"kind": self.kind, "namespace": meta.get("namespace"), "name": meta.get("name")}
+        level = logging.WARNING if warning else logging.INFO
+        logger.log(level, "%s: %s", reason, message, extra={"k8s_ref": ref})
 
     def reconciled(self, *, action: str, outcome: str, seconds: float) -> None:
         metrics.record_reconcile(self.kind, action, outcome, seconds)
