@@ -44,7 +44,6 @@ from ncc_operator.models import (
 )
 from ncc_operator.reconcile import Problem
 from ncc_operator.resources.accounts import AccountPool, PoolOptions
-from ncc_operator.resources.hosts import HostPolicy
 from ncc_operator.resources.kube import KubeSecrets
 from ncc_operator.resources.world import account_entry
 from ncc_operator.settings import Settings
@@ -78,13 +77,7 @@ class Manifests:
 
 def pool_options(settings: Settings) -> PoolOptions:
     """The pool options of the running operator (handlers/startup.py), minus the metrics hook."""
-    return PoolOptions(
-        azure_login_endpoint=settings.azure_login_endpoint,
-        hosts=HostPolicy.of(settings.allowed_hosts, allow_http=settings.allow_http),
-        workload_identity_token_path=settings.workload_identity_token_path,
-        account_namespaces=frozenset(settings.account_namespaces),
-        workload_identity_namespaces=frozenset(settings.workload_identity_namespaces),
-    )
+    return PoolOptions.from_settings(settings)
 
 
 async def export(account_ref: str, *, manage: bool, settings: Settings) -> str:

@@ -16,7 +16,6 @@ from ncc_operator.models import FINALIZER
 from ncc_operator.reconcile.driver import Driver
 from ncc_operator.reconcile.schedule import Schedule
 from ncc_operator.resources.accounts import AccountPool, PoolOptions
-from ncc_operator.resources.hosts import HostPolicy
 from ncc_operator.resources.kube import KubeSecrets
 from ncc_operator.resources.runtime import Pace, Runtime
 from ncc_operator.resources.world import IndexedWorld
@@ -44,14 +43,7 @@ async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) 
     secrets = KubeSecrets(lambda: _login(settings))
     pool = AccountPool(
         secrets,
-        PoolOptions(
-            hook=metrics.record_request,
-            azure_login_endpoint=SETTINGS.azure_login_endpoint,
-            hosts=HostPolicy.of(SETTINGS.allowed_hosts, allow_http=SETTINGS.allow_http),
-            workload_identity_token_path=SETTINGS.workload_identity_token_path,
-            account_namespaces=frozenset(SETTINGS.account_namespaces),
-            workload_identity_namespaces=frozenset(SETTINGS.workload_identity_namespaces),
-        ),
+        PoolOptions.from_settings(SETTINGS, hook=metrics.record_request),
     )
     memo["secrets"] = secrets
     # Its own client: a re-login after a 401 on one must not close a request on the other.

@@ -15,7 +15,7 @@ import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ncc_operator.databricks import Credentials as DbxCredentials
 from ncc_operator.databricks import (
@@ -42,6 +42,9 @@ from .cache import Observations
 from .errors import problem_from
 from .hosts import HostPolicy
 from .world import AccountEntry
+
+if TYPE_CHECKING:
+    from ncc_operator.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +83,18 @@ class PoolOptions:
     """Namespaces whose accounts are honoured; empty: any."""
     workload_identity_namespaces: frozenset[str] = frozenset()
     """Namespaces whose ``workloadIdentity`` accounts may use the operator's token; ``*``: any."""
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, hook: RequestHook | None = None) -> PoolOptions:
+        """The options of the running operator (and of ``export``, which must act the same)."""
+        return cls(
+            hook=hook,
+            azure_login_endpoint=settings.azure_login_endpoint,
+            hosts=HostPolicy.of(settings.allowed_hosts, allow_http=settings.allow_http),
+            workload_identity_token_path=settings.workload_identity_token_path,
+            account_namespaces=frozenset(settings.account_namespaces),
+            workload_identity_namespaces=frozenset(settings.workload_identity_namespaces),
+        )
 
     def check_tenancy(self, account: DatabricksAccountResource) -> None:
         """Refuse accounts the platform team did not allow (before anything is read)."""
