@@ -30,9 +30,11 @@ _build: dict[str, Any] = {}
 
 
 def _unavailable(message: str) -> None:
+    """Under CI a missing buildah/debootstrap fails the tests; only a developer's machine that
+    lacks them (and did not run ``make test``, which installs them) skips, saying why."""
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"image unavailable under CI=true:\n{message}", pytrace=False)
-    pytest.skip(message)
+    pytest.skip(f"image tests need buildah and debootstrap (make system-tools): {message}")
 
 
 def build_image() -> dict[str, Any]:
