@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import jwt
 import pytest
 from databricks.sdk import AccountClient
 from databricks.sdk.core import Config
@@ -45,7 +46,10 @@ def test_file_oidc_rereads_rotated_token(emulator_factory: Any, tmp_path: Path) 
         issuer.issuer, K8S_SUBJECT, issuer.jwks(), client_id=WIF_CLIENT_ID
     )
     token_file = tmp_path / "token"
-    token_file.write_text(issuer.token(K8S_SUBJECT, run.account_id, lifetime=1))
+    # The issuer rounds `exp` down to a whole second, so a 1 s lifetime can be over before the
+    # first exchange on a loaded machine; 5 s leaves room, and the sleep below waits for `exp`.
+    first = issuer.token(K8S_SUBJECT, run.account_id, lifetime=5)
+    token_file.write_text(first)
     cfg = Config(
         host=run.base_url,
         account_id=run.account_id,
@@ -56,7 +60,8 @@ def test_file_oidc_rereads_rotated_token(emulator_factory: Any, tmp_path: Path) 
     client = AccountClient(config=cfg)
     list(client.network_connectivity.list_network_connectivity_configurations())
     token_file.write_text(issuer.token(K8S_SUBJECT, run.account_id))  # the "rotated" token
-    time.sleep(1.2)  # both the Databricks token and the first ID token have expired
+    expires = jwt.decode(first, options={"verify_signature": False})["exp"]
+    time.sleep(max(expires - time.time(), 0) + 0.2)  # the first ID token (and the access token) expired
     assert list(client.network_connectivity.list_network_connectivity_configurations()) == []
     assert run.admin.request_counts()[TOKEN] >= 2  # the second exchange used the rotated file
 
