@@ -47,33 +47,71 @@ def main() -> None:
     envvar="NCC_OPERATOR_LOG_FORMAT",
     help="text: one line per record; json: one JSON object per line (for log pipelines).",
 )
-def run(
+@click.option(
+    "--leader-election",
+    "leader_election",
+    is_flag=True,
+    envvar="NCC_OPERATOR_LEADER_ELECTION",
+    help="Act only while holding a coordination.k8s.io Lease (several replicas: one acts).",
+)
+@click.option(
+    "--leader-election-namespace",
+    "lease_namespace",
+    default="",
+    envvar="NCC_OPERATOR_LEADER_ELECTION_NAMESPACE",
+    help="Namespace of the Lease (the chart: the release namespace). Required with election.",
+)
+@click.option(
+    "--leader-election-id",
+    "lease_name",
+    default="ncc-operator",
+    show_default=True,
+    envvar="NCC_OPERATOR_LEADER_ELECTION_ID",
+    help="Name of the Lease: one per installation (sharded releases need different names).",
+)
+@click.option(
+    "--lease-duration",
+    "lease_seconds",
+    type=click.IntRange(min=2, max=300),
+    default=8,
+    show_default=True,
+    envvar="NCC_OPERATOR_LEASE_DURATION_SECONDS",
+    help="Seconds a standby waits after the leader's last renewal before it takes over.",
+)
+def run(  # click passes every option by name
+    *,
     namespaces: tuple[str, ...],
     liveness: str,
     liveness_grace: float,
     verbose: bool,
     log_format: str,
+    leader_election: bool,
+    lease_namespace: str,
+    lease_name: str,
+    lease_seconds: int,
 ) -> None:
-    """Run the operator (standalone: one replica, no Kopf peering objects needed)."""
+    """Run the operator: alone, or with --leader-election as one of several replicas."""
     import asyncio  # noqa: PLC0415
 
     import kopf  # noqa: PLC0415
 
-    import ncc_operator.handlers  # noqa: PLC0415  (registers the handlers)
     from ncc_operator import logs  # noqa: PLC0415
+    from ncc_operator.handlers import launch  # noqa: PLC0415  (and registers every handler)
 
+    if leader_election and not lease_namespace:
+        raise click.UsageError("--leader-election needs --leader-election-namespace")
     # Kopf's stream handler, its object prefix in text lines; then our format and levels.
     kopf.configure(verbose=verbose, log_prefix=True)
     logs.configure(log_format, verbose=verbose)
-    # The grace reaches the start-up handler through Kopf's memo; None: no liveness, no check.
-    grace = liveness_grace if liveness else None
+    election = (
+        launch.Election(lease_namespace, lease_name, lease_seconds) if leader_election else None
+    )
     asyncio.run(
-        kopf.operator(
-            standalone=True,
-            clusterwide=not namespaces,
+        launch.run(
             namespaces=namespaces,
-            liveness_endpoint=liveness or None,
-            memo=kopf.Memo({ncc_operator.handlers.probes.GRACE_KEY: grace}),
+            liveness=liveness,
+            grace=liveness_grace if liveness else None,  # None: no liveness, no API check
+            election=election,
         )
     )
 

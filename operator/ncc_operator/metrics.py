@@ -213,10 +213,15 @@ def set_leader(active: bool) -> None:
     LEADER.set(1 if active else 0)
 
 
+_serving: set[int] = set()
+
+
 def serve(port: int, *, leader: bool = True) -> None:
-    """Start ``/metrics`` on ``port`` (0: none). A standalone operator is its own leader."""
-    if port:
+    """Start ``/metrics`` on ``port`` (0: none) unless it is already served, and say whether
+    this replica leads (a standby serves it before Kopf starts; a single replica leads)."""
+    if port and port not in _serving:
         prometheus_client.start_http_server(port)
+        _serving.add(port)
     set_leader(leader)
 
 

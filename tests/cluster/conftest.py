@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -46,6 +47,13 @@ AZURE_STORAGE = (
 )
 
 
+def free_port() -> int:
+    """A loopback TCP port that is free now (for an operator's metrics or health endpoint)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 @pytest.fixture(scope="session")
 def crds(control_plane: Cluster) -> Cluster:
     """Our CRDs, applied once per session and Established."""
@@ -65,6 +73,8 @@ class Operator:
     process: subprocess.Popen[bytes] | None = None
     extra_namespaces: list[str] = field(default_factory=list)
     """More namespaces to watch (cross-namespace tests); each becomes another ``--namespace``."""
+    args: list[str] = field(default_factory=list)
+    """More ``run`` options (leader election); later options win over the defaults above."""
 
     def start(self) -> None:
         assert self.process is None, "already running"
@@ -80,6 +90,7 @@ class Operator:
                 *[arg for extra in self.extra_namespaces for arg in ("--namespace", extra)],
                 "--liveness",
                 "",
+                *self.args,
             ],
             env={**self.cluster.env, **FAST_ENV, **self.env},
             stdout=handle,

@@ -26,17 +26,10 @@ import pytest
 import yaml
 
 from ncc_testenv.cluster import Cluster
-from tests.cluster.conftest import FAST_ENV, ROOT
+from tests.cluster.conftest import FAST_ENV, ROOT, free_port
 
 GRACE_SECONDS = 3
 KOPF_PROBE_CACHE_SECONDS = 10  # kopf/_core/engines/probing.py: successful results are reused
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-    return port
 
 
 class Relay:

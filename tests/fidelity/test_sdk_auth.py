@@ -61,7 +61,7 @@ def test_file_oidc_rereads_rotated_token(emulator_factory: Any, tmp_path: Path) 
     list(client.network_connectivity.list_network_connectivity_configurations())
     token_file.write_text(issuer.token(K8S_SUBJECT, run.account_id))  # the "rotated" token
     expires = jwt.decode(first, options={"verify_signature": False})["exp"]
-    time.sleep(max(expires - time.time(), 0) + 0.2)  # the first ID token (and the access token) expired
+    time.sleep(max(expires - time.time(), 0) + 0.2)  # the first ID token and access token expired
     assert list(client.network_connectivity.list_network_connectivity_configurations()) == []
     assert run.admin.request_counts()[TOKEN] >= 2  # the second exchange used the rotated file
 

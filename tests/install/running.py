@@ -9,7 +9,6 @@ taken from a rendered Deployment instead of built here: what is tested is what t
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -25,12 +24,6 @@ IMAGE_KUBECONFIG = "/tmp/kubeconfig"  # noqa: S108 - a path inside the container
 
 def buildah() -> list[str]:
     return ["buildah", "--storage-driver", os.environ.get("BUILDAH_STORAGE_DRIVER", "vfs")]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass

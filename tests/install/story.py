@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.cluster.conftest import AZURE_STORAGE, GROUP, VERSION, Env
-from tests.install.running import free_port
+from tests.cluster.conftest import AZURE_STORAGE, GROUP, VERSION, Env, free_port
 
 ACCOUNTS, NCCS, RULES = "databricksaccounts", "networkconnectivityconfigs", "privateendpointrules"
 DELETE_RULE = (

@@ -75,17 +75,30 @@ def test_default_render_is_hardened(helm: Path) -> None:
         "metrics": 8080,
         "healthz": 8081,
     }
-    assert box["args"] == ["run", "--liveness=http://0.0.0.0:8081/healthz"]
+    assert box["args"] == ["run", "--liveness=http://0.0.0.0:8081/healthz", *LEADER_ARGS]
     assert box["resources"] == {
         "requests": {"cpu": "100m", "memory": "256Mi"},
         "limits": {"memory": "512Mi"},
     }
     deployment = one(manifests, "Deployment")["spec"]
-    assert (deployment["replicas"], deployment["strategy"]) == (1, {"type": "Recreate"})
+    # One replica behind a Lease: an upgrade's new pod stands by until the old one let go.
+    assert (deployment["replicas"], deployment["strategy"]) == (
+        1,
+        {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
+    )
     service = one(manifests, "Service")["spec"]
     assert service["ports"] == [
         {"name": "metrics", "port": 8080, "targetPort": "metrics", "protocol": "TCP"}
     ]
+
+
+LEADER_ARGS = [
+    "--leader-election",
+    "--leader-election-namespace=ops",
+    "--leader-election-id=r-ncc-operator-leader",
+    "--lease-duration=8",
+]
+LEASE_ROLE = [("Role", "ops"), ("RoleBinding", "ops")]
 
 
 def kinds(manifests: list[dict[str, Any]]) -> list[tuple[str, str | None]]:
@@ -102,6 +115,7 @@ LAYOUTS: list[tuple[dict[str, Any], list[tuple[str, str | None]], str]] = [
             ("ClusterRoleBinding", None),
             ("ClusterRoleBinding", None),
             ("Deployment", "ops"),
+            *LEASE_ROLE,
             ("Service", "ops"),
             ("ServiceAccount", "ops"),
         ],
@@ -113,6 +127,7 @@ LAYOUTS: list[tuple[dict[str, Any], list[tuple[str, str | None]], str]] = [
             ("ClusterRole", None),
             ("ClusterRoleBinding", None),
             ("Deployment", "ops"),
+            *LEASE_ROLE,
             ("Role", "a"),
             ("Role", "b"),
             ("RoleBinding", "a"),
@@ -134,6 +149,7 @@ LAYOUTS: list[tuple[dict[str, Any], list[tuple[str, str | None]], str]] = [
             ("ClusterRoleBinding", None),
             ("ClusterRoleBinding", None),
             ("Deployment", "ops"),
+            *LEASE_ROLE,
             ("NetworkPolicy", "ops"),
             ("PodDisruptionBudget", "ops"),
             ("ServiceAccount", "ops"),
@@ -148,9 +164,23 @@ LAYOUTS: list[tuple[dict[str, Any], list[tuple[str, str | None]], str]] = [
             ("ClusterRoleBinding", None),
             ("ClusterRoleBinding", None),
             ("Deployment", "ops"),
+            *LEASE_ROLE,
             ("Service", "ops"),
         ],
         "bring your own ServiceAccount",
+    ),
+    (
+        {"leaderElection": {"enabled": False}},
+        [
+            ("ClusterRole", None),
+            ("ClusterRole", None),
+            ("ClusterRoleBinding", None),
+            ("ClusterRoleBinding", None),
+            ("Deployment", "ops"),
+            ("Service", "ops"),
+            ("ServiceAccount", "ops"),
+        ],
+        "no leader election: no Lease Role",
     ),
 ]
 
@@ -168,11 +198,35 @@ def test_namespaced_mode_args_and_bindings(helm: Path) -> None:
         "--liveness=http://0.0.0.0:8081/healthz",
         "--namespace=a",
         "--namespace=b",
+        *LEADER_ARGS,
     ]
     for binding in (m for m in manifests if m["kind"] in {"RoleBinding", "ClusterRoleBinding"}):
         assert binding["subjects"] == [
             {"kind": "ServiceAccount", "name": "r-ncc-operator", "namespace": "ops"}
         ]
+
+
+def test_the_lease_role_grants_only_that_lease_in_the_release_namespace(helm: Path) -> None:
+    manifests = render(helm, {"replicaCount": 2, "leaderElection": {"leaseDurationSeconds": 12}})
+    role = next(m for m in manifests if m["kind"] == "Role")
+    assert role["metadata"]["namespace"] == "ops"
+    assert role["rules"] == [
+        {
+            "apiGroups": ["coordination.k8s.io"],
+            "resources": ["leases"],
+            "resourceNames": ["r-ncc-operator-leader"],
+            "verbs": ["get", "update"],
+        },
+        {"apiGroups": ["coordination.k8s.io"], "resources": ["leases"], "verbs": ["create"]},
+    ]
+    assert one(manifests, "Deployment")["spec"]["replicas"] == 2
+    assert "--lease-duration=12" in container(manifests)["args"]
+
+
+def test_without_leader_election_one_replica_never_overlaps(helm: Path) -> None:
+    manifests = render(helm, {"leaderElection": {"enabled": False}})
+    assert one(manifests, "Deployment")["spec"]["strategy"] == {"type": "Recreate"}
+    assert not [a for a in container(manifests)["args"] if a.startswith("--leader")]
 
 
 def test_workload_identity_projects_the_token_where_the_operator_reads_it(helm: Path) -> None:
@@ -244,7 +298,13 @@ REJECTED: list[tuple[dict[str, Any], str]] = [
     ({"probes": {"port": "8081"}}, "a port as a string"),
     ({"image": {"pullPolicy": "Sometimes"}}, "an unknown pull policy"),
     ({"image": {"digest": "latest"}}, "a digest that is not sha256:..."),
-    ({"replicas": 2}, "replicas is not a value (one standalone replica: docs/install.md)"),
+    ({"replicas": 2}, "the value is replicaCount"),
+    ({"replicaCount": 0}, "no replica at all"),
+    (
+        {"replicaCount": 2, "leaderElection": {"enabled": False}},
+        "two replicas without a Lease would both act",
+    ),
+    ({"leaderElection": {"leaseDurationSeconds": 1}}, "a lease too short to renew"),
     ({"settings": {"allowedHosts": "a,b"}}, "allowedHosts is a list, not a comma-separated string"),
     ({"workloadIdentity": {"enabled": True}}, "workload identity without an audience"),
     ({"workloadIdentity": {"tokenPath": "token"}}, "a relative token path"),
@@ -259,6 +319,7 @@ def test_wrong_values_are_rejected(helm: Path, values: dict[str, Any], why: str)
     assert (
         "values don't meet the specifications" in failure.value.stderr
         or "workloadIdentity" in failure.value.stderr
+        or "replicaCount > 1 needs leaderElection.enabled" in failure.value.stderr
     ), why
 
 

@@ -36,6 +36,20 @@ NEEDED_IN_WATCHED: set[Rule] = {
     ("", "secrets", "get"),
     ("", "events", "create"),
 }
+LEASES = "coordination.k8s.io"
+
+
+def needed_in_release_namespace(lease: str) -> set[Rule]:
+    """Leader election: its own Lease by name, and create (a name cannot limit create)."""
+    return {(LEASES, f"leases:{lease}", "get"), (LEASES, f"leases:{lease}", "update"),
+            (LEASES, "leases", "create")}  # fmt: skip
+
+
+def lease_name(release: Release) -> str:
+    args = container(release.manifests)["args"]
+    return str(next(a.split("=", 1)[1] for a in args if a.startswith("--leader-election-id=")))
+
+
 NEEDED_CLUSTER_WIDE: set[Rule] = {
     ("", "namespaces", "list"),
     ("", "namespaces", "watch"),
@@ -136,8 +150,22 @@ def test_operator_passes_the_story_with_only_the_chart_identity(
 # -- what the identity may do: kubectl auth can-i, row by row --------------------------------
 
 # (verb, resource, where, allowed cluster-wide, allowed namespaced, why)
-# where: "watched" = a watched namespace, "unwatched" = another one, "cluster" = cluster scope.
+# where: "watched" = a watched namespace, "unwatched" = another one, "release" = the release's
+# own namespace, "cluster" = cluster scope. "kind:name" asks about one object ({lease}: the
+# release's Lease).
 CAN_I: list[tuple[str, str, str, bool, bool, str]] = [
+    ("create", "leases.coordination.k8s.io", "release", True, True, "creates its Lease"),
+    ("get", "leases.coordination.k8s.io:{lease}", "release", True, True, "reads its Lease"),
+    ("update", "leases.coordination.k8s.io:{lease}", "release", True, True, "renews its Lease"),
+    *[
+        (v, "leases.coordination.k8s.io:{lease}", "release", False, False, "never more")
+        for v in ("delete", "patch")
+    ],
+    *[
+        (v, "leases.coordination.k8s.io:other-lease", "release", False, False, "not its Lease")
+        for v in ("get", "update")
+    ],
+    ("list", "leases.coordination.k8s.io", "release", False, False, "no listing of Leases"),
     *[
         (v, cr, "watched", True, True, "Kopf watches/indexes and patches its kinds")
         for cr in CRS
@@ -260,8 +288,10 @@ CAN_I: list[tuple[str, str, str, bool, bool, str]] = [
 
 
 def can_i(identity: Cluster, verb: str, resource: str, namespace: str | None) -> bool:
+    resource, _, name = resource.partition(":")
     kind, _, sub = resource.partition("/")
-    args = ["auth", "can-i", verb, kind, *(["--subresource", sub] if sub else [])]
+    target = f"{kind}/{name}" if name else kind
+    args = ["auth", "can-i", verb, target, *(["--subresource", sub] if sub else [])]
     scope = ["-n", namespace] if namespace else ["--all-namespaces"]
     proc = identity.kubectl(*args, *scope, check=False)
     answer = proc.stdout.strip()
@@ -277,12 +307,19 @@ def test_can_i_matrix_grants_nothing_more(
     tmp_path: Path,
 ) -> None:
     watched, unwatched = [more_namespaces(), more_namespaces()], more_namespaces()
-    identity = release_factory(story_values(watched if mode.namespaced else [])).identity(tmp_path)
-    where = {"watched": watched[1], "unwatched": unwatched, "cluster": None}
+    release = release_factory(story_values(watched if mode.namespaced else []))
+    identity = release.identity(tmp_path)
+    where = {
+        "watched": watched[1],
+        "unwatched": unwatched,
+        "release": release.namespace,
+        "cluster": None,
+    }
     wrong = []
     for verb, resource, place, cluster_wide, namespaced, why in CAN_I:
         expected = namespaced if mode.namespaced else cluster_wide
-        actual = can_i(identity, verb, resource, where[place])
+        asked = resource.format(lease=lease_name(release))
+        actual = can_i(identity, verb, asked, where[place])
         if actual != expected:
             wrong.append(f"{verb} {resource} ({place}): {actual}, expected {expected}: {why}")
     assert not wrong, "\n".join(wrong)
@@ -302,10 +339,12 @@ def granted(identity: Cluster, namespace: str) -> set[Rule]:
     ).stdout
     rules: set[Rule] = set()
     for rule in json.loads(out)["status"].get("resourceRules", []):
-        assert not rule.get("resourceNames"), rule
+        names = rule.get("resourceNames") or [None]
         for group in rule.get("apiGroups", []):
             for resource in rule.get("resources", []):
-                rules.update((group, resource, verb) for verb in rule.get("verbs", []))
+                for name in names:
+                    target = f"{resource}:{name}" if name else resource
+                    rules.update((group, target, verb) for verb in rule.get("verbs", []))
     return rules
 
 
@@ -329,6 +368,11 @@ def test_rules_review_is_exactly_what_the_story_needs(
         (
             unwatched,
             NEEDED_CLUSTER_WIDE if mode.namespaced else NEEDED_IN_WATCHED | NEEDED_CLUSTER_WIDE,
+        ),
+        (
+            release.namespace,
+            (NEEDED_CLUSTER_WIDE if mode.namespaced else NEEDED_IN_WATCHED | NEEDED_CLUSTER_WIDE)
+            | needed_in_release_namespace(lease_name(release)),
         ),
     ]:
         extra = granted(identity, ns) - granted(nobody, ns)

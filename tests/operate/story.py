@@ -8,13 +8,12 @@ emulator's admin API), which is what the alerts and the dashboard are proven aga
 
 from __future__ import annotations
 
-import socket
 import time
 from dataclasses import dataclass
 
 import httpx
 
-from tests.cluster.conftest import Env
+from tests.cluster.conftest import Env, free_port
 from tests.cluster.rules_support import (
     RULE_KIND,
     events_of,
@@ -24,13 +23,6 @@ from tests.cluster.rules_support import (
 )
 
 from .scrape import Scrape
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @dataclass(frozen=True)

@@ -75,3 +75,12 @@ Cluster-scoped reads needed in both modes:
   resources: [customresourcedefinitions]
   verbs: [list, watch]
 {{- end -}}
+
+
+{{/*
+The leader-election Lease: one per release, so sharded releases (disjoint watchNamespaces) elect
+independently.
+*/}}
+{{- define "ncc-operator.leaseName" -}}
+{{ include "ncc-operator.fullname" . }}-leader
+{{- end -}}

@@ -40,14 +40,14 @@ async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) 
     settings.watching.client_timeout = 660
     # Timers tick often and are cheap; their success must not flood the logs.
     logging.getLogger("kopf.objects").setLevel(logging.WARNING)
-    secrets = KubeSecrets(lambda: _login(settings))
+    secrets = KubeSecrets(lambda: login_for(settings))
     pool = AccountPool(
         secrets,
         PoolOptions.from_settings(SETTINGS, hook=metrics.record_request),
     )
     memo["secrets"] = secrets
     # Its own client: a re-login after a 401 on one must not close a request on the other.
-    probes.start(memo, KubeSecrets(lambda: _login(settings), timeout=10.0))
+    probes.start(memo, KubeSecrets(lambda: login_for(settings), timeout=10.0))
     memo["runtime"] = Runtime(
         world=IndexedWorld({}, {}, {}, {}),
         pool=pool,
@@ -74,10 +74,10 @@ async def close(memo: kopf.Memo, **_: Any) -> None:
 
 @kopf.on.login()
 async def login(settings: kopf.OperatorSettings, **_: Any) -> kopf.ConnectionInfo | None:
-    return await _login(settings)
+    return await login_for(settings)
 
 
-async def _login(settings: kopf.OperatorSettings) -> kopf.ConnectionInfo | None:
+async def login_for(settings: kopf.OperatorSettings) -> kopf.ConnectionInfo | None:
     """In-cluster service account first, else the kubeconfig (KUBECONFIG or ~/.kube/config)."""
     info = kopf.login_with_service_account(settings=settings)
     return info or kopf.login_with_kubeconfig(settings=settings)

@@ -10,8 +10,9 @@ Every call is bounded by a timeout, and every failure is classified: a missing o
 Secret is :class:`SecretMissing` (the account's reference is not ready), a key that is not UTF-8
 is :class:`SecretInvalid` (raised only when that key is read: a Secret may hold binary extras),
 and an API that cannot be reached or answers 5xx is :class:`KubeUnavailable` (a transient
-problem, retried with backoff). :meth:`KubeSecrets.ping` is the liveness probe's API check, and
-:class:`PendingCreateMark` the one write: the engine's pending-create guard on our own objects.
+problem, retried with backoff). :meth:`KubeSecrets.ping` is the liveness probe's API check,
+:class:`PendingCreateMark` the one write to our own objects (the engine's pending-create guard),
+and :class:`KubeLeases` the leader-election Lease (``ncc_operator.leadership``).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from urllib.parse import quote
 import httpx
 import kopf
 
+from ncc_operator.leadership import LeaseConflict, LeaseRecord, LeaseUnavailable
 from ncc_operator.models import CREATE_PENDING_ANNOTATION, GROUP, VERSION
 from ncc_operator.reconcile import ReferenceNotReady, Transient
 
@@ -110,16 +112,18 @@ class KubeSecrets:
         once the API confirmed the write."""
         body = {"metadata": {"annotations": dict(annotations)}}
         headers = {"Content-Type": "application/merge-patch+json"}
-        response = await self._send("PATCH", path, what=what, json=body, headers=headers)
+        response = await self.send("PATCH", path, what=what, json=body, headers=headers)
         _raise_for_status(response, what=what)
 
     async def close(self) -> None:
         await self._reset()
 
     async def _get(self, path: str, *, what: str) -> httpx.Response:
-        return await self._send("GET", path, what=what)
+        return await self.send("GET", path, what=what)
 
-    async def _send(self, method: str, path: str, *, what: str, **kwargs: Any) -> httpx.Response:
+    async def send(self, method: str, path: str, *, what: str, **kwargs: Any) -> httpx.Response:
+        """One request with the operator's credentials (a new login after a 401); raises
+        :class:`KubeUnavailable` on timeouts and transport errors, returns any answer."""
         try:
             response = await (await self._client()).request(method, path, **kwargs)
             if response.status_code == 401:
@@ -187,4 +191,84 @@ class PendingCreateMark:
             self._path,
             {CREATE_PENDING_ANNOTATION: now},
             what="recording the pending create (nothing was sent to Databricks)",
+        )
+
+
+class KubeLeases:
+    """One ``coordination.k8s.io/v1`` Lease, read and written with optimistic concurrency."""
+
+    def __init__(self, kube: KubeSecrets, namespace: str, name: str) -> None:
+        self._kube = kube
+        self.namespace, self.name = namespace, name
+        self._collection = (
+            f"/apis/coordination.k8s.io/v1/namespaces/{quote(namespace, safe='')}/leases"
+        )
+        self._path = f"{self._collection}/{quote(name, safe='')}"
+
+    async def get(self) -> LeaseRecord | None:
+        response = await self._call("GET", self._path, what="reading the leader Lease")
+        if response.status_code == 404:
+            return None
+        return self._parse(response, what="reading the leader Lease")
+
+    async def create(self, record: LeaseRecord) -> LeaseRecord:
+        response = await self._call(
+            "POST", self._collection, what="creating the leader Lease", json=self._body(record)
+        )
+        return self._parse(response, what="creating the leader Lease")
+
+    async def update(self, record: LeaseRecord) -> LeaseRecord:
+        response = await self._call(
+            "PUT", self._path, what="updating the leader Lease", json=self._body(record)
+        )
+        return self._parse(response, what="updating the leader Lease")
+
+    async def _call(self, method: str, path: str, *, what: str, **kwargs: Any) -> httpx.Response:
+        try:
+            return await self._kube.send(method, path, what=what, **kwargs)
+        except (KubeUnavailable, SecretMissing) as error:
+            raise LeaseUnavailable(str(error)) from None
+
+    def _body(self, record: LeaseRecord) -> dict[str, Any]:
+        metadata: dict[str, Any] = {"name": self.name, "namespace": self.namespace}
+        if record.resource_version is not None:
+            metadata["resourceVersion"] = record.resource_version
+        spec: dict[str, Any] = {
+            "holderIdentity": record.holder,
+            "leaseDurationSeconds": record.duration_seconds,
+            "leaseTransitions": record.transitions,
+        }
+        if record.acquire_time is not None:
+            spec["acquireTime"] = record.acquire_time
+        if record.renew_time is not None:
+            spec["renewTime"] = record.renew_time
+        return {
+            "apiVersion": "coordination.k8s.io/v1",
+            "kind": "Lease",
+            "metadata": metadata,
+            "spec": spec,
+        }
+
+    def _parse(self, response: httpx.Response, *, what: str) -> LeaseRecord:
+        where = f"Lease {self.namespace}/{self.name}"
+        if response.status_code == 409:
+            raise LeaseConflict(f"{where} changed while {what}")
+        if response.status_code == 403:
+            raise LeaseUnavailable(
+                f"{where} is forbidden while {what}: the operator needs get, create and update "
+                "on leases (coordination.k8s.io) in that namespace"
+            )
+        if response.status_code >= 400:
+            raise LeaseUnavailable(
+                f"the Kubernetes API answered {response.status_code} while {what} ({where})"
+            )
+        body = response.json()
+        spec = body.get("spec") or {}
+        return LeaseRecord(
+            holder=str(spec.get("holderIdentity") or ""),
+            duration_seconds=int(spec.get("leaseDurationSeconds") or 0),
+            acquire_time=spec.get("acquireTime"),
+            renew_time=spec.get("renewTime"),
+            transitions=int(spec.get("leaseTransitions") or 0),
+            resource_version=(body.get("metadata") or {}).get("resourceVersion"),
         )
