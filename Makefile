@@ -53,8 +53,9 @@ image-base: ## the Debian base image for CI builds (debootstrap; cached in ~/.ca
 image: ## build the operator image with buildah on that base (docs/install.md); prints its name
 	bash tools/image/build.sh
 
-chart-sync: ## copy crds/ into the Helm chart and regenerate the values table of docs/install.md
+chart-sync: ## copy crds/, the alerts and the dashboard into the Helm chart; regenerate the values table of docs/install.md
 	cp crds/*.yaml helm/ncc-operator/crds/
+	cp monitoring/prometheus/ncc-operator.rules.yaml monitoring/grafana/ncc-operator.json helm/ncc-operator/files/
 	python3 helm/values_table.py
 
 clean:

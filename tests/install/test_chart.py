@@ -305,6 +305,11 @@ REJECTED: list[tuple[dict[str, Any], str]] = [
         "two replicas without a Lease would both act",
     ),
     ({"leaderElection": {"leaseDurationSeconds": 1}}, "a lease too short to renew"),
+    (
+        {"metrics": {"prometheusRule": {"runbookBaseUrl": "docs/runbooks.md"}}},
+        "a runbook base that is not a URL",
+    ),
+    ({"metrics": {"serviceMonitor": {"interval": 30}}}, "a scrape interval without a unit"),
     ({"settings": {"allowedHosts": "a,b"}}, "allowedHosts is a list, not a comma-separated string"),
     ({"workloadIdentity": {"enabled": True}}, "workload identity without an audience"),
     ({"workloadIdentity": {"tokenPath": "token"}}, "a relative token path"),
