@@ -24,11 +24,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-import httpx
-import kopf
 import yaml
 from pydantic import ValidationError
 
+from ncc_operator import kubelogin
 from ncc_operator.databricks import (
     DatabricksAccountClient,
     DatabricksError,
@@ -101,7 +100,7 @@ async def export(account_ref: str, *, manage: bool, settings: Settings) -> str:
 async def read_inventory(namespace: str, name: str, settings: Settings) -> Inventory:
     body = await _read_account(namespace, name)
     entry = account_entry(body)
-    secrets = KubeSecrets(_login)
+    secrets = KubeSecrets(kubelogin.connection)
     pool = AccountPool(secrets, pool_options(settings))
     try:
         client = await pool.client(entry)
@@ -304,27 +303,15 @@ def _short(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:8]
 
 
-async def _login() -> kopf.ConnectionInfo | None:
-    """As the operator logs in: in-cluster service account first, else the kubeconfig."""
-    settings = kopf.OperatorSettings()
-    info = kopf.login_with_service_account(settings=settings)
-    return info or kopf.login_with_kubeconfig(settings=settings)
-
-
 async def _read_account(namespace: str, name: str) -> dict[str, Any]:
-    info = await _login()
+    info = await kubelogin.connection()
     if info is None:
         raise ExportError("no Kubernetes credentials: set KUBECONFIG or run in a cluster")
     path = (
         f"/apis/{API_VERSION}/namespaces/{quote(namespace, safe='')}/"
         f"{DatabricksAccountResource.PLURAL}/{quote(name, safe='')}"
     )
-    async with httpx.AsyncClient(
-        base_url=info.server,
-        verify=info.as_ssl_context(),
-        headers={"Accept": "application/json", **info.as_http_headers()},
-        timeout=30.0,
-    ) as http:
+    async with info.client(timeout=30.0) as http:
         response = await http.get(path)
     if response.status_code == 404:
         raise ExportError(f"DatabricksAccount {namespace}/{name} does not exist")

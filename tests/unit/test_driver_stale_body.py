@@ -93,9 +93,6 @@ class _Adapter:
     async def connect(self, body: Mapping[str, Any], context: Any, *, forced: bool) -> Any:
         return self.thing.client(dict(body.get("status") or {}))
 
-    def sink(self, body: kopf.Body) -> _Sink:
-        return self._sink
-
     def dependents(self, body: Mapping[str, Any], context: Any) -> list[str]:
         return ["dependent-uid"]
 
@@ -113,7 +110,7 @@ def _body(version: str, status: Mapping[str, Any] | None = None) -> kopf.Body:
 async def test_second_pass_over_the_same_version_does_not_adopt_or_repeat_events() -> None:
     thing, sink = _Thing(), _Sink()
     adapter = _Adapter(thing, sink)
-    driver = Driver()
+    driver = Driver(sinks=lambda kind, body: sink)
     first: dict[str, Any] = {}
     await driver.run(adapter, _body("1"), cast(kopf.Patch, first), None, Cause.TICK)
     assert first["status"]["id"] == "id-1"
@@ -127,7 +124,7 @@ async def test_second_pass_over_the_same_version_does_not_adopt_or_repeat_events
 
 async def test_a_lost_patch_is_redone_by_the_pass_after() -> None:
     thing, sink = _Thing(), _Sink()
-    driver = Driver()
+    driver = Driver(sinks=lambda kind, body: sink)
     adapter = _Adapter(thing, sink)
     await driver.run(adapter, _body("1"), cast(kopf.Patch, {}), None, Cause.CHANGE)
     # The patch never landed: one pass trusts what it wrote, the next acts on what it sees.
@@ -143,7 +140,7 @@ async def test_a_lost_patch_is_redone_by_the_pass_after() -> None:
 async def test_recording_an_id_wakes_the_dependents_at_once() -> None:
     # Rules wait on their NCC's id with a flat retry; the NCC's pass that records it wakes them.
     thing, sink = _Thing(), _Sink()
-    driver = Driver()
+    driver = Driver(sinks=lambda kind, body: sink)
     driver.schedule.plan("dependent-uid", Result("error", requeue_after=60.0))
     assert not driver.schedule.due("dependent-uid")
     await driver.run(_Adapter(thing, sink), _body("1"), cast(kopf.Patch, {}), None, Cause.TICK)

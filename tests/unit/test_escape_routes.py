@@ -33,9 +33,6 @@ class _Refusing:
     async def connect(self, body: Mapping[str, Any], context: Any, *, forced: bool) -> Any:
         raise AssertionError("never connected: nothing is done until the spec is fixed")
 
-    def sink(self, body: kopf.Body) -> NullSink:
-        return NullSink()
-
     def dependents(self, body: Mapping[str, Any], context: Any) -> list[str]:
         return []
 
@@ -72,7 +69,7 @@ async def test_a_body_the_model_refuses_becomes_a_condition(
     meta: dict[str, Any], cause: Cause, released: bool, why: str
 ) -> None:
     patch: dict[str, Any] = {}
-    driver = Driver()
+    driver = Driver(sinks=lambda kind, body: NullSink())
     adapter = cast(Any, _Refusing())
     got = await driver.run(adapter, _body(**meta), cast(kopf.Patch, patch), None, cause)
     assert got is released, why

@@ -62,9 +62,6 @@ class _Ncc:
     async def connect(self, body: Mapping[str, Any], context: Any, *, forced: bool) -> Any:
         return _InSync()
 
-    def sink(self, body: kopf.Body) -> NullSink:
-        return NullSink()
-
     def dependents(self, body: Mapping[str, Any], context: Any) -> list[str]:
         return ["refused-rule"]
 
@@ -84,7 +81,7 @@ CASES = [
 
 @pytest.mark.parametrize("case", CASES, ids=[c.why for c in CASES])
 async def test_a_change_wakes_the_dependents(case: Case) -> None:
-    driver = Driver()
+    driver = Driver(sinks=lambda kind, body: NullSink())
     driver.schedule.plan("refused-rule", Result("error", requeue_after=120.0))
     body = cast(
         kopf.Body,

@@ -1,7 +1,7 @@
 """Reading account Secrets through the Kubernetes API (``resources/kube.py``), from the outside.
 
 A small in-process HTTP server plays the kube-apiserver's ``GET /api/v1/.../secrets/{name}``; the
-reader gets its address from the login callback exactly as it gets Kopf's ``ConnectionInfo``.
+reader gets its address from the login callback exactly as it gets the operator's ``Connection``.
 What is checked is what an account's status would show: a bad key elsewhere in the Secret does
 not matter, a bad key that is used names the Secret and the key (never the value), and an
 unreachable API is a classified problem, not an httpx traceback.
@@ -12,15 +12,15 @@ from __future__ import annotations
 import asyncio
 import base64
 import socket
+import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
 import aiohttp.web
-import kopf
 import pytest
 
 from ncc_operator.reconcile import Problem
-from ncc_operator.resources.kube import KubeSecrets
+from ncc_operator.resources.kube import Connection, KubeSecrets
 
 SECRET_PATH = "/api/v1/namespaces/team/secrets/creds"
 NOT_UTF8 = b"\xff\xfe\x00binary"
@@ -64,9 +64,9 @@ async def api() -> AsyncIterator[FakeApi]:
         await runner.cleanup()
 
 
-def login_to(server: str) -> Callable[[], Awaitable[kopf.ConnectionInfo | None]]:
-    async def login() -> kopf.ConnectionInfo | None:
-        return kopf.ConnectionInfo(server=server, token="t")
+def login_to(server: str) -> Callable[[], Awaitable[Connection | None]]:
+    async def login() -> Connection | None:
+        return Connection(server=server, ssl=ssl.create_default_context(), headers={})
 
     return login
 

@@ -8,7 +8,7 @@ from typing import Any
 import kopf
 
 from ncc_operator import metrics
-from ncc_operator.reconcile.driver import Adapter, Cause, Driver
+from ncc_operator.reconcile.driver import Adapter, Cause, DeletionPending, Driver
 from ncc_operator.resources.kube import PendingCreateMark
 from ncc_operator.resources.runtime import Runtime
 from ncc_operator.resources.world import IndexedWorld
@@ -27,7 +27,7 @@ def runtime_of(memo: kopf.Memo, kwargs: dict[str, Any]) -> Runtime:
 
 
 async def drive(
-    adapter: Adapter,
+    adapter: Adapter[Runtime],
     cause: Cause,
     *,
     body: kopf.Body,
@@ -37,7 +37,8 @@ async def drive(
     plural: str | None = None,
 ) -> bool:
     """Run the driver; ``plural`` names the kind's resource when it creates at Databricks (its
-    objects get the pending-create guard)."""
+    objects get the pending-create guard). A deletion that is not released yet keeps Kopf's
+    finalizer through ``TemporaryError`` with the driver's delay."""
     driver: Driver = memo["driver"]
     guard = None
     if plural is not None:
@@ -46,4 +47,9 @@ async def drive(
             memo["secrets"], plural, str(meta.get("namespace")), str(meta.get("name"))
         )
     with metrics.reconciling(adapter.kind):
-        return await driver.run(adapter, body, patch, runtime_of(memo, kwargs), cause, guard=guard)
+        try:
+            return await driver.run(
+                adapter, body, patch, runtime_of(memo, kwargs), cause, guard=guard
+            )
+        except DeletionPending as pending:
+            raise kopf.TemporaryError(str(pending), delay=pending.delay) from None

@@ -18,6 +18,7 @@ import kopf
 
 from ncc_operator.models import FINALIZER, GROUP, RECONCILE_REQUESTED_AT_ANNOTATION, VERSION
 from ncc_operator.reconcile.driver import Adapter, Cause, blocked_deletion_now_released
+from ncc_operator.resources.runtime import Runtime
 from ncc_operator.settings import Settings
 
 from .context import drive
@@ -30,7 +31,9 @@ the one kind without a finalizer."""
 Fn = TypeVar("Fn", bound=Callable[..., Any])
 
 
-def register(plural: str, adapter: Adapter, settings: Settings, *, finalizer: bool = True) -> None:
+def register(
+    plural: str, adapter: Adapter[Runtime], settings: Settings, *, finalizer: bool = True
+) -> None:
     resource = (GROUP, VERSION, plural)
     # Kinds with a finalizer create at Databricks: their passes carry the pending-create guard.
     creates = plural if finalizer else None

@@ -31,7 +31,7 @@ from urllib.parse import urlparse
 import aiohttp.web
 import kopf
 
-from ncc_operator import metrics
+from ncc_operator import kubelogin, metrics
 from ncc_operator.leadership import Elector, LeadershipLost, Timings
 from ncc_operator.resources.kube import KubeLeases, KubeSecrets
 
@@ -80,7 +80,7 @@ async def run(
     settings = kopf.OperatorSettings()
     # Each Lease call is bounded well inside the renew deadline, so a hung API cannot stretch
     # a tenure past it.
-    kube = KubeSecrets(lambda: startup.login_for(settings), timeout=max(1.0, timings.retry))
+    kube = KubeSecrets(lambda: kubelogin.connection(settings), timeout=max(1.0, timings.retry))
     leases = KubeLeases(kube, election.namespace, election.name)
     elector = Elector(leases, election.holder(), timings)
     metrics.serve(startup.SETTINGS.metrics_port, leader=False)

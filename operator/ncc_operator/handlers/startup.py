@@ -11,7 +11,7 @@ from typing import Any
 
 import kopf
 
-from ncc_operator import metrics
+from ncc_operator import kubelogin, metrics
 from ncc_operator.models import FINALIZER
 from ncc_operator.reconcile.driver import Driver
 from ncc_operator.reconcile.schedule import Schedule
@@ -22,6 +22,7 @@ from ncc_operator.resources.world import IndexedWorld
 from ncc_operator.settings import Settings
 
 from . import persistence, probes
+from .sinks import EventSink
 
 SETTINGS = Settings.from_env()
 logger = logging.getLogger(__name__)
@@ -40,14 +41,14 @@ async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) 
     settings.watching.client_timeout = 660
     # Timers tick often and are cheap; their success must not flood the logs.
     logging.getLogger("kopf.objects").setLevel(logging.WARNING)
-    secrets = KubeSecrets(lambda: login_for(settings))
+    secrets = KubeSecrets(lambda: kubelogin.connection(settings))
     pool = AccountPool(
         secrets,
         PoolOptions.from_settings(SETTINGS, hook=metrics.record_request),
     )
     memo["secrets"] = secrets
     # Its own client: a re-login after a 401 on one must not close a request on the other.
-    probes.start(memo, KubeSecrets(lambda: login_for(settings), timeout=10.0))
+    probes.start(memo, KubeSecrets(lambda: kubelogin.connection(settings), timeout=10.0))
     memo["runtime"] = Runtime(
         world=IndexedWorld({}, {}, {}, {}),
         pool=pool,
@@ -58,7 +59,9 @@ async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) 
         ),
     )
     memo["driver"] = Driver(
-        Schedule(resync_seconds=SETTINGS.resync_seconds), fast_seconds=SETTINGS.fast_seconds
+        Schedule(resync_seconds=SETTINGS.resync_seconds),
+        sinks=EventSink,
+        fast_seconds=SETTINGS.fast_seconds,
     )
     # /metrics; a standalone operator (one replica) is its own leader.
     metrics.serve(SETTINGS.metrics_port)
@@ -74,10 +77,5 @@ async def close(memo: kopf.Memo, **_: Any) -> None:
 
 @kopf.on.login()
 async def login(settings: kopf.OperatorSettings, **_: Any) -> kopf.ConnectionInfo | None:
-    return await login_for(settings)
-
-
-async def login_for(settings: kopf.OperatorSettings) -> kopf.ConnectionInfo | None:
     """In-cluster service account first, else the kubeconfig (KUBECONFIG or ~/.kube/config)."""
-    info = kopf.login_with_service_account(settings=settings)
-    return info or kopf.login_with_kubeconfig(settings=settings)
+    return await kubelogin.login(settings)

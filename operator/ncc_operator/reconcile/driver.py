@@ -1,20 +1,20 @@
-"""Kopf glue shared by every kind: lock, schedule, run the engine, apply the result.
+"""The pass shared by every kind: lock, schedule, run the engine, apply the result.
 
-This is the one place a :class:`~.engine.Result` becomes Kopf behaviour: the status patch goes
-into Kopf's ``patch``, a pending deletion becomes ``kopf.TemporaryError`` (so the finalizer stays
-and Kopf retries at the planned time), and nothing else ever raises to Kopf — timers in
-particular never raise ``PermanentError``, so Kopf never gives up on an object. Handlers are
-thin: they pick the adapter and the cause and call :meth:`Driver.run`.
+This is the one place a :class:`~.engine.Result` becomes what the wiring applies: the status
+patch goes into the handler's ``patch`` mapping, and a pending deletion raises
+:class:`DeletionPending` (the handlers turn it into Kopf's ``TemporaryError``, so the finalizer
+stays and Kopf retries at the planned time); nothing else ever raises — timers in particular
+never give up on an object. Kopf-free: handlers pick the adapter and the cause, hand over the
+body and patch, and translate. Events and metrics go to the :class:`~.events.Sink` the wiring's
+factory makes for each object.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, Protocol
-
-import kopf
+from typing import Any, Protocol, TypeVar
 
 from ncc_operator.models import CREATE_PENDING_ANNOTATION
 
@@ -40,7 +40,21 @@ class Cause(StrEnum):
     """Object is being deleted: run now; keep the finalizer until released."""
 
 
-class Adapter(Protocol):
+Context_contra = TypeVar("Context_contra", contravariant=True)
+"""What the wiring hands every adapter call (the operator's shared runtime)."""
+SinkFactory = Callable[[str, Mapping[str, Any]], Sink]
+"""``(kind, body)`` → the sink for that object's events and metrics."""
+
+
+class DeletionPending(Exception):  # noqa: N818  (a state, not a programming error)
+    """The deletion is not released yet: keep the finalizer, look again after ``delay`` s."""
+
+    def __init__(self, message: str, *, delay: float) -> None:
+        super().__init__(message)
+        self.delay = delay
+
+
+class Adapter(Protocol[Context_contra]):
     """Per-kind glue: how to read a body into a Subject and how to connect its client."""
 
     @property
@@ -54,21 +68,27 @@ class Adapter(Protocol):
     def subject(self, body: Mapping[str, Any], *, forced: bool) -> Subject: ...
 
     async def connect(
-        self, body: Mapping[str, Any], context: Any, *, forced: bool
+        self, body: Mapping[str, Any], context: Context_contra, *, forced: bool
     ) -> ExternalClient: ...
 
-    def sink(self, body: kopf.Body) -> Sink: ...
-
-    def dependents(self, body: Mapping[str, Any], context: Any) -> list[str]:
+    def dependents(self, body: Mapping[str, Any], context: Context_contra) -> list[str]:
         """Uids of objects that wait on this one (ReferenceNotReady) and should look again."""
         ...
 
 
+C = TypeVar("C")
+
+
 class Driver:
     def __init__(
-        self, schedule: Schedule | None = None, *, fast_seconds: float = FAST_POLL_SECONDS
+        self,
+        schedule: Schedule | None = None,
+        *,
+        sinks: SinkFactory,
+        fast_seconds: float = FAST_POLL_SECONDS,
     ) -> None:
         self.schedule = schedule or Schedule()
+        self.sinks = sinks
         self.locks = Locks()
         self.fast_seconds = fast_seconds
         self._written: dict[str, tuple[Mapping[str, Any], Mapping[str, Any]]] = {}
@@ -76,10 +96,10 @@ class Driver:
 
     async def run(
         self,
-        adapter: Adapter,
-        body: kopf.Body,
-        patch: kopf.Patch,
-        context: Any,
+        adapter: Adapter[C],
+        body: Mapping[str, Any],
+        patch: MutableMapping[str, Any],
+        context: C,
         cause: Cause,
         *,
         guard: CreateGuard | None = None,
@@ -112,7 +132,7 @@ class Driver:
             async def connect() -> ExternalClient:
                 return await adapter.connect(view, context, forced=forced)
 
-            sink = adapter.sink(body)
+            sink = self.sinks(adapter.kind, body)
             result = await reconcile(
                 subject, connect, sink, fast_seconds=self.fast_seconds, guard=guard
             )
@@ -140,14 +160,14 @@ class Driver:
             # stops timers of an object being deleted, so a wake-up (schedule.now) cannot reach
             # it: the delay is capped, so a fixed cause (credentials, a reference) is seen soon.
             retry = min(delay, DELETE_RETRY_CAP_SECONDS)
-            raise kopf.TemporaryError(_deletion_message(result.status_patch), delay=retry)
+            raise DeletionPending(_deletion_message(result.status_patch), delay=retry)
         return False
 
-    def _wake(self, adapter: Adapter, body: kopf.Body, context: Any) -> None:
+    def _wake(self, adapter: Adapter[C], body: Mapping[str, Any], context: C) -> None:
         for dependent in adapter.dependents(body, context):
             self.schedule.now(dependent)
 
-    def _fresh(self, uid: str, body: kopf.Body) -> Mapping[str, Any]:
+    def _fresh(self, uid: str, body: Mapping[str, Any]) -> Mapping[str, Any]:
         """``body``, with the status the previous pass patched if that patch is not in it yet.
 
         Kopf applies a handler's status patch only after the handler returns, so a change handler
@@ -198,7 +218,7 @@ def _deletion_message(patch: Mapping[str, Any] | None) -> str:
 
 
 def blocked_deletion_now_released(
-    adapter: Adapter, body: Mapping[str, Any], finalizer: str
+    adapter: Adapter[Any], body: Mapping[str, Any], finalizer: str
 ) -> bool:
     """Our finalizer is waiting on a blocked delete (DeleteBlocked), and the spec now says the
     deletion must release without touching Databricks."""

@@ -1,8 +1,9 @@
 """Reading Secrets from the Kubernetes API with the operator's own credentials.
 
-Kopf has no public client for arbitrary objects, so this reuses the ``ConnectionInfo`` that
-Kopf's login produced (kubeconfig or in-cluster service account) with httpx, and logs in again
-on a 401 (projected service-account tokens rotate). Only ``GET`` of a Secret is needed: the one
+Kopf has no public client for arbitrary objects, so this talks httpx over the
+:class:`Connection` that the operator's login produced (``ncc_operator.kubelogin``: kubeconfig
+or in-cluster service account, through Kopf's helpers), and logs in again on a 401 (projected
+service-account tokens rotate). Only ``GET`` of a Secret is needed: the one
 thing the operator reads that is not in a Kopf index (indexing every Secret of the cluster would
 hold unrelated secrets in memory). Secret values never reach logs or exceptions.
 
@@ -19,13 +20,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ssl
 from collections.abc import Awaitable, Callable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
 import httpx
-import kopf
 
 from ncc_operator.leadership import LeaseConflict, LeaseRecord, LeaseUnavailable
 from ncc_operator.models import CREATE_PENDING_ANNOTATION, GROUP, VERSION
@@ -33,7 +35,25 @@ from ncc_operator.reconcile import ReferenceNotReady, Transient
 
 from .accounts import SecretMissing
 
-Login = Callable[[], Awaitable[kopf.ConnectionInfo | None]]
+
+@dataclass(frozen=True)
+class Connection:
+    """Where the Kubernetes API is and how to authenticate to it (TLS context, auth headers)."""
+
+    server: str
+    ssl: ssl.SSLContext
+    headers: Mapping[str, str]
+
+    def client(self, timeout: float) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            base_url=self.server,
+            verify=self.ssl,
+            headers={"Accept": "application/json", **self.headers},
+            timeout=timeout,
+        )
+
+
+Login = Callable[[], Awaitable[Connection | None]]
 
 DEFAULT_TIMEOUT_SECONDS = 30.0
 PING_PATH = "/apis/networking.ncc-operator.io/v1alpha1"
@@ -150,18 +170,8 @@ class KubeSecrets:
             info = await self._login()
             if info is None:
                 raise SecretMissing("no Kubernetes credentials are available to read Secrets")
-            self._http = self._build(info, self._timeout)
+            self._http = info.client(self._timeout)
         return self._http
-
-    @staticmethod
-    def _build(info: kopf.ConnectionInfo, timeout: float) -> httpx.AsyncClient:
-        # Kopf's own helpers: the same TLS and auth headers its API client uses.
-        return httpx.AsyncClient(
-            base_url=info.server,
-            verify=info.as_ssl_context(),
-            headers={"Accept": "application/json", **info.as_http_headers()},
-            timeout=timeout,
-        )
 
 
 def _raise_for_status(response: httpx.Response, *, what: str) -> None:
