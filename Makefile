@@ -41,7 +41,8 @@ bench: tools ## DESIGN §6 targets as ratios in one run (bench/README.md); ARGS=
 emulator: install ## run the Databricks emulator in the foreground (see docs/emulator.md)
 	.venv/bin/ncc-operator emulator --cloud azure --workspace 1234567890123456:eastus2
 
-demo: tools ## the whole story locally: control plane, emulator, operator, examples/ (docs/operator.md)
+demo: install ## the whole story locally: control plane, emulator, operator, examples/ (docs/operator.md)
+	$(PY) -m ncc_testenv.tools ensure kube-apiserver etcd kubectl
 	.venv/bin/ncc-operator demo
 
 demo-down: install ## stop the demo (operator, emulator, control plane) and remove its work dir

@@ -2,8 +2,9 @@
 
 ``resolve(name)`` returns the path of kube-apiserver, etcd, kubectl, helm or promtool, in this
 order: ``KUBEBUILDER_ASSETS`` (the envtest convention) if it holds the binary, then our cache (valid
-stamp), then a build from the pinned Go modules. ``python -m ncc_testenv.tools ensure`` builds or
-reuses all of them and prints where they are and how long each took.
+stamp), then a build from the pinned Go modules. ``python -m ncc_testenv.tools ensure [NAME ...]``
+builds or reuses them (default: all), with a line before each and where it is and how long it
+took after.
 """
 
 from __future__ import annotations
@@ -89,17 +90,29 @@ def ensure_all(names: tuple[str, ...] = versions.TOOL_NAMES) -> list[Resolved]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """``ensure [NAME ...]`` (default: all) with a progress line per tool; ``path NAME``."""
     args = sys.argv[1:] if argv is None else argv
-    if args != ["ensure"] and not (len(args) == 2 and args[0] == "path"):
-        sys.stderr.write("usage: python -m ncc_testenv.tools ensure | path NAME\n")
+    names = tuple(args[1:]) or versions.TOOL_NAMES
+    usage = "usage: python -m ncc_testenv.tools ensure [NAME ...] | path NAME\n"
+    if not args or args[0] not in {"ensure", "path"} or (args[0] == "path" and len(args) != 2):
+        sys.stderr.write(usage)
+        return 2
+    unknown = [n for n in names if n not in versions.TOOL_NAMES]
+    if unknown:
+        sys.stderr.write(f"unknown tool(s) {', '.join(unknown)}; known: {versions.TOOL_NAMES}\n")
         return 2
     try:
         if args[0] == "path":
             sys.stdout.write(f"{resolve(args[1])}\n")
             return 0
         started = time.monotonic()
-        for item in ensure_all():
+        for name in names:
+            # A cold build takes minutes (kube-apiserver ~10): say so before it starts.
+            sys.stdout.write(f"{name:15} cached, or built from the pinned Go modules now ...\n")
+            sys.stdout.flush()
+            item = resolve_detailed(name)
             sys.stdout.write(f"{item.name:15} {item.source:18} {item.seconds:7.1f}s  {item.path}\n")
+            sys.stdout.flush()
         sys.stdout.write(f"{'total':15} {'':18} {time.monotonic() - started:7.1f}s\n")
     except ToolError as error:
         sys.stderr.write(f"ncc_testenv.tools: {error}\n")

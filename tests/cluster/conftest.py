@@ -178,6 +178,20 @@ class Env:
 
         return self.wait_for(kind, name, has, timeout=timeout, what=f"{type_}={reason}")
 
+    def idle(self, seconds: float) -> None:
+        """Let ``seconds`` pass in which the test expects nothing to change, and prove the
+        operator was alive through them: it must have called the emulator (the account resync
+        alone does every 2 s here). Without that, "nothing happened" would also pass for a
+        wedged or crashed operator."""
+        before = sum(self.emulator.admin.request_counts().values())
+        time.sleep(seconds)
+        after = sum(self.emulator.admin.request_counts().values())
+        assert after > before, (
+            f"the operator made no Databricks call in {seconds:g} s: it is wedged, so a window "
+            f"in which nothing happened proves nothing\noperator log tail:\n"
+            f"{self.operator.logs()[-3000:]}"
+        )
+
     def wait_gone(self, kind: str, name: str, *, timeout: float = 45.0) -> None:
         self.wait_for(kind, name, lambda obj: not obj, timeout=timeout, what="deletion")
 

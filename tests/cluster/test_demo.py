@@ -23,7 +23,8 @@ from ncc_testenv import processes, tools, versions
 pytestmark = [pytest.mark.cluster, pytest.mark.timeout(180)]
 
 ROOT = Path(__file__).resolve().parents[2]
-DEMO_BUDGET_SECONDS = 90.0
+DEMO_TIMEOUT_SECONDS = 120.0
+"""Only a hang guard for the subprocess (the demo takes about 17 s warm)."""
 
 
 def _assets() -> str:
@@ -82,7 +83,7 @@ def test_demo_up_and_down(tmp_path: Path) -> None:
             "--emulator-port", "0",
             "--metrics-port", "0",
             "--workdir", str(workdir),
-            timeout=DEMO_BUDGET_SECONDS + 30,
+            timeout=DEMO_TIMEOUT_SECONDS,
         )  # fmt: skip
         seconds = time.monotonic() - started
         assert up.returncode == 0, f"demo failed:\n{up.stdout}\n{up.stderr}"
@@ -94,7 +95,8 @@ def test_demo_up_and_down(tmp_path: Path) -> None:
     finally:
         down = _demo(env, "--down", timeout=60)
 
-    assert seconds < DEMO_BUDGET_SECONDS, f"demo took {seconds:.1f} s:\n{up.stdout}"
+    # A figure, not a pass mark (timings belong in bench/): printed for the record.
+    print(f"demo up took {seconds:.1f} s")  # noqa: T201
     for step in range(1, 8):
         assert re.search(rf"^\[{step}/7\] .* … ok \(\d+\.\d s\)$", up.stdout, re.M), up.stdout
     states = _rule_states(up.stdout)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -183,7 +182,7 @@ def test_export_round_trip_adopts_everything_without_writes(env: Env) -> None:
 
     env.apply(text)
     _all_ready(env, docs, "ObserveOnly")
-    time.sleep(8)  # at least one resync of everything
+    env.idle(8)  # at least one resync of everything
     assert writes(env) == {}
 
     managed = export(env, "--manage")
@@ -191,7 +190,7 @@ def test_export_round_trip_adopts_everything_without_writes(env: Env) -> None:
     assert [d["metadata"]["name"] for d in manage_docs] == names
     env.apply(managed)
     _all_ready(env, manage_docs, "Manage")
-    time.sleep(8)
+    env.idle(8)
     assert writes(env) == {}
     for doc in manage_docs:
         plural = NCC_KIND if doc["kind"] == "NetworkConnectivityConfig" else RULE_KIND
@@ -224,7 +223,7 @@ def test_export_round_trip_on_aws_s3_and_endpoint_service(aws_env: Env) -> None:
     assert by_id[kafka]["spec"]["aws"]["domainNames"] == ["kafka.internal.example.com"]
     env.apply(yaml.safe_dump_all(docs))
     _all_ready(env, docs, "Manage")
-    time.sleep(8)
+    env.idle(8)
     assert writes(env) == {}
 
 

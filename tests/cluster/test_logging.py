@@ -8,7 +8,6 @@ whose rule is still there) is no ERROR. ``--log-format json`` emits one JSON obj
 from __future__ import annotations
 
 import json
-import time
 
 from tests.cluster.conftest import Env
 from tests.cluster.rules_support import NCC_KIND, RULE_KIND, ready_ncc
@@ -21,7 +20,7 @@ def _blocked_deletion_story(env: Env) -> None:
     env.wait_for(RULE_KIND, "blob", lambda o: bool(o.get("status", {}).get("id")), what="rule id")
     env.kubectl("delete", NCC_KIND, "prod", "--wait=false")
     env.wait_reason(NCC_KIND, "prod", "DeleteBlocked", type_="Synced")
-    time.sleep(3)  # at least one more look at the blocked deletion (fast pace: 1 s)
+    env.idle(3)  # at least one more look at the blocked deletion (fast pace: 1 s)
     env.kubectl("delete", RULE_KIND, "blob", "--wait=false")
     env.wait_gone(RULE_KIND, "blob")
     env.wait_gone(NCC_KIND, "prod", timeout=30)

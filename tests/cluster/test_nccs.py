@@ -6,7 +6,6 @@ counters), not only against the status the operator writes.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from tests.cluster.conftest import Env
@@ -53,7 +52,7 @@ def test_workspaces_attached_with_one_patch_each(env: Env) -> None:
     assert workspace_ncc(env, 1111) == ncc_id
     assert workspace_ncc(env, 2222) == ncc_id
     assert env.condition(NCCS, "prod", "Synced")["status"] == "True"
-    time.sleep(8)  # more than one resync (6 s)
+    env.idle(8)  # more than one resync (6 s)
     assert env.emulator.admin.request_counts().get(WORKSPACE_PATCH) == 2
 
 
@@ -72,7 +71,7 @@ def test_workspace_claimed_twice_conflicts_without_flip_flop(env: Env) -> None:
     assert "first" in synced["message"], synced["message"]
     patches = env.emulator.admin.request_counts().get(WORKSPACE_PATCH)
     assert patches == 1
-    time.sleep(14)  # two resyncs of both NCCs
+    env.idle(14)  # two resyncs of both NCCs
     assert env.emulator.admin.request_counts().get(WORKSPACE_PATCH) == patches
     assert workspace_ncc(env, 1111) == first_id
     assert env.condition(NCCS, "first", "Synced")["status"] == "True"

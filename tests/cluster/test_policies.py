@@ -84,7 +84,7 @@ def test_observe_only_mirrors_an_adopted_ncc_and_never_writes(env: Env) -> None:
     assert obj["status"]["atProvider"]["attachedWorkspaceIds"] == [1111]
     assert obj["status"]["atProvider"]["region"] == "eastus2"
     assert synced(obj)["status"] == "True"
-    time.sleep(8)  # at least one resync
+    env.idle(8)  # at least one resync
     assert api_writes(env) == {}
     env.kubectl("delete", NCCS, "legacy", "--wait=false")
     env.wait_gone(NCCS, "legacy", timeout=10)
@@ -125,7 +125,7 @@ def test_two_resources_for_one_ncc_name_conflict(env: Env) -> None:
     obj = env.wait_reason(NCCS, "prod-copy", "Conflict", type_="Synced")
     assert f"{env.namespace}/prod" in synced(obj)["message"], synced(obj)["message"]
     assert not obj["status"].get("id")
-    time.sleep(3)
+    env.idle(3)
     assert [n["name"] for n in env.emulator.admin.state()["nccs"]] == ["prod"]
     assert env.condition(NCCS, "prod", "Synced")["status"] == "True"
 
@@ -143,7 +143,7 @@ def test_paused_annotation_holds_spec_changes_until_removed(env: Env) -> None:
     assert synced(obj)["status"] == "False"
     env.emulator.admin.reset_counts()
     env.kubectl("patch", NCCS, "prod", "--type=merge", "-p", '{"spec": {"workspaceIds": [1111]}}')
-    time.sleep(8)  # a resync and the change handler would both have attached it
+    env.idle(8)  # a resync and the change handler would both have attached it
     assert api_writes(env) == {}
     assert env.get(NCCS, "prod")["status"]["atProvider"]["attachedWorkspaceIds"] == []
     assert env.condition(NCCS, "prod", "Synced")["reason"] == "ReconcilePaused"
@@ -251,7 +251,7 @@ def test_two_rules_for_one_target_conflict(env: Env) -> None:
     env.azure_rule("second", storage="shared")
     obj = env.wait_reason(RULES, "second", "Conflict", type_="Synced")
     assert "first" in synced(obj)["message"], synced(obj)["message"]
-    time.sleep(3)
+    env.idle(3)
     rules = env.databricks_rules("prod")
     assert [r["rule_id"] for r in rules] == [env.rule_id("first")]
     assert env.condition(RULES, "first", "Synced")["status"] == "True"
@@ -271,7 +271,7 @@ def test_wrong_secret_auth_failed_and_never_leaks(env: Env) -> None:
     assert ready["message"], ready
     env.ncc("prod")
     env.wait_reason(NCCS, "prod", "ReferenceNotReady", type_="Synced")
-    time.sleep(3)  # a few more account resyncs and NCC retries
+    env.idle(3)  # a few more account resyncs and NCC retries
     assert secret not in json.dumps(obj)
     assert secret not in json.dumps(env.get(ACCOUNTS, "main"))
     assert secret not in json.dumps(env.get(NCCS, "prod"))

@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import signal
-import time
 
 import httpx
 import pytest
@@ -120,7 +119,7 @@ def test_creating_for_minutes_is_followed_through_the_clock(env: Env) -> None:
     ready_ncc(env)
     env.azure_rule("blob")
     env.wait_reason(RULE_KIND, "blob", "Creating")
-    time.sleep(3)  # several fast polls while CREATING: still Creating, nothing re-sent
+    env.idle(3)  # several fast polls while CREATING: still Creating, nothing re-sent
     assert condition(env, RULE_KIND, "blob", "Ready")["reason"] == "Creating"
     assert count(env, CREATE_RULE) == 1
     assert not env.get(RULE_KIND, "blob")["status"]["atProvider"].get("endpointName"), (
@@ -168,7 +167,7 @@ spec:
     env.kubectl("delete", RULE_KIND, "svc", "--wait=false")
     env.operator.start()
     env.wait_reason("databricksaccounts", "main", "AuthFailed", type_="Synced", timeout=60)
-    time.sleep(5)
+    env.idle(5)  # the account keeps retrying its credentials
     assert env.get(RULE_KIND, "svc"), "a pending create keeps the finalizer until settled"
     assert len(active_rules(env)) == 1
     env.account()  # credentials fixed

@@ -1,80 +1,18 @@
-"""Tool resolution: helm and promtool run; KUBEBUILDER_ASSETS wins; no Go gives a clear error."""
+"""Tool resolution: KUBEBUILDER_ASSETS wins; no Go gives a clear error.
+
+That helm and promtool work is shown on the project's own chart and rules
+(tests/install/test_chart.py, tests/operate/test_alerts.py), not on toy inputs.
+"""
 
 from __future__ import annotations
 
-import subprocess
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import yaml
 
 from ncc_testenv import build, pytest_plugin, tools
 
 pytestmark = pytest.mark.tools
-
-CHART = {
-    "Chart.yaml": "apiVersion: v2\nname: tiny\nversion: 0.1.0\n",
-    "values.yaml": "greeting: hello\n",
-    "templates/configmap.yaml": (
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-tiny\n"
-        "data:\n  greeting: {{ .Values.greeting | quote }}\n"
-    ),
-}
-GOOD_RULES = """
-groups:
-  - name: ncc
-    rules:
-      - alert: NccReconcileErrors
-        expr: sum(rate(ncc_reconcile_errors_total[5m])) > 0
-        for: 10m
-        labels: {severity: warning}
-"""
-BAD_RULES = GOOD_RULES.replace("[5m])) > 0", "[5m]) > 0")  # unbalanced parenthesis
-
-
-def test_helm_template_renders_a_chart(tmp_path: Path, tool: Callable[[str], Path]) -> None:
-    chart = tmp_path / "tiny"
-    for name, text in CHART.items():
-        (chart / name).parent.mkdir(parents=True, exist_ok=True)
-        (chart / name).write_text(text)
-    env = {
-        f"HELM_{kind}_HOME": str(tmp_path / kind.lower()) for kind in ("CACHE", "CONFIG", "DATA")
-    }
-    helm = str(tool("helm"))
-    lint = subprocess.run(
-        [helm, "lint", str(chart)], check=False, capture_output=True, text=True, env=env
-    )
-    assert lint.returncode == 0, lint.stdout + lint.stderr
-    out = subprocess.run(
-        [helm, "template", "demo", str(chart), "--set", "greeting=hi"],
-        capture_output=True, text=True, env=env, check=True,
-    ).stdout  # fmt: skip
-    rendered = yaml.safe_load(out)
-    assert rendered["metadata"]["name"] == "demo-tiny"
-    assert rendered["data"] == {"greeting": "hi"}
-
-
-def test_promtool_checks_rules(tmp_path: Path, tool: Callable[[str], Path]) -> None:
-    promtool = str(tool("promtool"))
-    (tmp_path / "good.yaml").write_text(GOOD_RULES)
-    (tmp_path / "bad.yaml").write_text(BAD_RULES)
-    good = subprocess.run(
-        [promtool, "check", "rules", str(tmp_path / "good.yaml")],
-        check=False,
-        capture_output=True,
-        text=True,
-    )
-    assert good.returncode == 0, good.stdout + good.stderr
-    assert "SUCCESS: 1 rules found" in good.stdout
-    bad = subprocess.run(
-        [promtool, "check", "rules", str(tmp_path / "bad.yaml")],
-        check=False,
-        capture_output=True,
-        text=True,
-    )
-    assert bad.returncode != 0
-    assert "FAILED" in bad.stdout + bad.stderr
 
 
 def test_kubebuilder_assets_are_honoured(
@@ -119,3 +57,36 @@ def test_unavailable_control_plane_fails_under_ci_and_skips_elsewhere(
     monkeypatch.setenv("CI", "false")
     with pytest.raises(pytest.skip.Exception, match="no binaries"):
         pytest_plugin._unavailable("no binaries")
+
+
+def test_ensure_builds_only_the_tools_named_and_says_so_first(
+    assets_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`make demo` asks for the control plane only: helm and promtool are not touched, and each
+    tool's line comes before its (possibly long) build."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "empty-cache"))
+    monkeypatch.setattr(build, "find_go", lambda: None)  # a build would fail loudly
+    monkeypatch.setenv("KUBEBUILDER_ASSETS", str(assets_dir))
+    assert tools.main(["ensure", "kube-apiserver", "etcd", "kubectl"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    named = [line.split()[0] for line in lines]
+    assert named == [n for n in ("kube-apiserver", "etcd", "kubectl") for _ in (1, 2)] + ["total"]
+    assert all("built from the pinned Go modules now" in line for line in lines[0:6:2])
+    assert "helm" not in named
+    assert "promtool" not in named
+
+
+@pytest.mark.parametrize(
+    ("argv", "why"),
+    [
+        (["ensure", "kubelet"], "a tool we do not provide"),
+        (["path"], "path without a name"),
+        (["build"], "an unknown verb"),
+        ([], "nothing at all"),
+    ],
+)
+def test_ensure_refuses_what_it_cannot_do(argv: list[str], why: str) -> None:
+    assert tools.main(argv) == 2, why
