@@ -23,6 +23,7 @@ from .auth_routes import add_auth_routes
 from .clock import Clock
 from .errors import ApiError, error_response, new_request_id, not_found
 from .faults import FaultInjector, TokenBucket
+from .ipranges import IpRangesDocument, add_ip_ranges_routes
 from .routes import CREATE_ROUTES, EMULATOR, add_api_routes
 from .rules import RuleService
 from .settings import EmulatorConfig
@@ -74,6 +75,7 @@ class Emulator:
         self.auth.add_principal(*self._credentials, admin=True)
         for workspace_id, region in self._initial_workspaces:
             self.store.add_workspace(workspace_id, region)
+        self.ip_ranges = IpRangesDocument()
         self.faults.clear()
         self.counts.clear()
         self._bucket: TokenBucket | None = None
@@ -169,4 +171,5 @@ def build_app(emu: Emulator) -> web.Application:
     add_api_routes(app)
     add_auth_routes(app)
     add_admin_routes(app)
+    add_ip_ranges_routes(app)
     return app

@@ -105,6 +105,18 @@ class EmulatorAdmin:
         pairs = (("resource_id", resource_id), ("endpoint_service", endpoint_service))
         self._call("POST", "/missing-resources", {k: v for k, v in pairs if v})
 
+    def serve_ip_ranges(self, document: Any = None, *, status: int | None = None) -> None:
+        """Serve ``document`` (as given) and/or answer ``status`` at the ip-ranges.json path."""
+        body: dict[str, Any] = {}
+        if document is not None:
+            body["document"] = document
+        if status is not None:
+            body["status"] = status
+        self._call("PUT", "/ip-ranges", body)
+
+    def restore_ip_ranges(self) -> None:
+        self._call("DELETE", "/ip-ranges")
+
     def reset(self) -> None:
         self._call("POST", "/reset")
 

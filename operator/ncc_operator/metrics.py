@@ -373,7 +373,8 @@ def _condition_family(rows: list[tuple[tuple[str, str, str], _State]]) -> Metric
 def _state_counts(rows: list[tuple[tuple[str, str, str], _State]]) -> Metric:
     family = GaugeMetricFamily(
         "ncc_operator_private_endpoint_rules",
-        "PrivateEndpointRules by Databricks connection state (each endpoint is billed per hour).",
+        "PrivateEndpointRules by Databricks connection state (the endpoint count drives "
+        "private connectivity cost: docs/concepts.md).",
         labels=["connection_state"],
     )
     counts = dict.fromkeys(RULE_STATES, 0)

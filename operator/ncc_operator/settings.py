@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from ncc_operator.models import DEFAULT_TOKEN_PATH
 
@@ -44,6 +44,32 @@ class Settings(BaseModel):
     """Namespaces whose ``workloadIdentity`` accounts may use the operator's own projected token
     (comma-separated, ``*`` for any; empty: none). Opt-in, because such an account acts with the
     identity of the operator, not of its creator."""
+    outbound_ip_ranges_url: str | None = None
+    """URL of the serverless outbound IP ranges Databricks publishes (``ip-ranges.json``).
+    No default: the feature is off until this or ``outbound_ip_ranges_file`` is set (the URL
+    third parties use is in docs/concepts.md; Databricks' page does not spell it out in the text
+    we could read). https only unless ``allow_http``; the host must be ``www.databricks.com`` or on
+    ``allowed_hosts``. Operator configuration: a CR never chooses what the operator fetches."""
+    outbound_ip_ranges_file: str | None = Field(default=None, pattern="^/")
+    """A local copy of ``ip-ranges.json`` (air-gapped clusters: mount a ConfigMap), re-read on
+    every refresh. Exclusive with ``outbound_ip_ranges_url``."""
+    outbound_ip_ranges_refresh_seconds: float = Field(default=86400.0, gt=0)
+    """How often the ranges are fetched again (daily; a failed fetch is retried sooner and the
+    last good copy is kept meanwhile)."""
+    outbound_ip_ranges_configmap: str | None = Field(
+        default=None, pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?/[a-z0-9]([-.a-z0-9]*[a-z0-9])?$"
+    )
+    """``namespace/name`` of a ConfigMap to publish the ranges to (firewall automation reads
+    it); unset: not published. Needs RBAC on that one ConfigMap (docs/operator.md)."""
+
+    @model_validator(mode="after")
+    def _one_ip_ranges_source(self) -> Settings:
+        if self.outbound_ip_ranges_url and self.outbound_ip_ranges_file:
+            raise ValueError(
+                "set only one of NCC_OPERATOR_OUTBOUND_IP_RANGES_URL and "
+                "NCC_OPERATOR_OUTBOUND_IP_RANGES_FILE"
+            )
+        return self
 
     @field_validator(
         "allowed_hosts", "account_namespaces", "workload_identity_namespaces", mode="before"

@@ -229,6 +229,47 @@ def test_without_leader_election_one_replica_never_overlaps(helm: Path) -> None:
     assert not [a for a in container(manifests)["args"] if a.startswith("--leader")]
 
 
+def test_outbound_ranges_reach_the_operator_and_publish_needs_only_that_configmap(
+    helm: Path,
+) -> None:
+    manifests = render(
+        helm,
+        {
+            "outboundIpRanges": {
+                "fileConfigMap": "ip-ranges-copy",
+                "refreshSeconds": 3600,
+                "publishConfigMap": "firewall/ncc-egress",
+            }
+        },
+    )
+    box = container(manifests)
+    env = {e["name"]: e["value"] for e in box["env"] if "value" in e}
+    path = env["NCC_OPERATOR_OUTBOUND_IP_RANGES_FILE"]
+    assert env["NCC_OPERATOR_OUTBOUND_IP_RANGES_REFRESH_SECONDS"] == "3600"
+    assert env["NCC_OPERATOR_OUTBOUND_IP_RANGES_CONFIGMAP"] == "firewall/ncc-egress"
+    assert "NCC_OPERATOR_OUTBOUND_IP_RANGES_URL" not in env
+    mount = next(m for m in box["volumeMounts"] if m["name"] == "ip-ranges")
+    assert path == f"{mount['mountPath']}/ip-ranges.json"
+    assert mount["readOnly"] is True
+    pod = one(manifests, "Deployment")["spec"]["template"]["spec"]
+    volume = next(v for v in pod["volumes"] if v["name"] == "ip-ranges")
+    assert volume["configMap"]["name"] == "ip-ranges-copy"
+    roles = [
+        m for m in manifests if m["kind"] == "Role" and m["metadata"]["namespace"] == "firewall"
+    ]
+    assert [r["rules"] for r in roles] == [
+        [
+            {
+                "apiGroups": [""],
+                "resources": ["configmaps"],
+                "resourceNames": ["ncc-egress"],
+                "verbs": ["create", "patch"],
+            }
+        ]
+    ]
+    assert not [m for m in render(helm) if "ip-ranges" in m["metadata"]["name"]], "off by default"
+
+
 def test_workload_identity_projects_the_token_where_the_operator_reads_it(helm: Path) -> None:
     path = "/var/run/secrets/custom/dbx-token"
     manifests = render(
@@ -310,6 +351,11 @@ REJECTED: list[tuple[dict[str, Any], str]] = [
         "a runbook base that is not a URL",
     ),
     ({"metrics": {"serviceMonitor": {"interval": 30}}}, "a scrape interval without a unit"),
+    (
+        {"outboundIpRanges": {"url": "https://www.databricks.com/x.json", "fileConfigMap": "c"}},
+        "two sources of outbound ranges",
+    ),
+    ({"outboundIpRanges": {"publishConfigMap": "no-namespace"}}, "a ConfigMap without namespace"),
     ({"settings": {"allowedHosts": "a,b"}}, "allowedHosts is a list, not a comma-separated string"),
     ({"workloadIdentity": {"enabled": True}}, "workload identity without an audience"),
     ({"workloadIdentity": {"tokenPath": "token"}}, "a relative token path"),
@@ -325,6 +371,7 @@ def test_wrong_values_are_rejected(helm: Path, values: dict[str, Any], why: str)
         "values don't meet the specifications" in failure.value.stderr
         or "workloadIdentity" in failure.value.stderr
         or "replicaCount > 1 needs leaderElection.enabled" in failure.value.stderr
+        or "set url or fileConfigMap, not both" in failure.value.stderr
     ), why
 
 

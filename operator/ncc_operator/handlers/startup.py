@@ -16,6 +16,7 @@ from ncc_operator.models import FINALIZER
 from ncc_operator.reconcile.driver import Driver
 from ncc_operator.reconcile.schedule import Schedule
 from ncc_operator.resources.accounts import AccountPool, PoolOptions
+from ncc_operator.resources.ipranges import OutboundIpRanges
 from ncc_operator.resources.kube import KubeSecrets
 from ncc_operator.resources.runtime import Pace, Runtime
 from ncc_operator.resources.world import IndexedWorld
@@ -57,6 +58,8 @@ async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) 
             fast_seconds=SETTINGS.fast_seconds,
             account_resync_seconds=SETTINGS.account_resync_seconds,
         ),
+        # None unless configured; a URL the host policy refuses stops the start-up here.
+        outbound_ranges=OutboundIpRanges.from_settings(SETTINGS, kube=secrets),
     )
     memo["driver"] = Driver(
         Schedule(resync_seconds=SETTINGS.resync_seconds),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, ClassVar
 
@@ -126,9 +127,31 @@ class EgressConfig(CamelModel):
     """The NCC's default egress rules, flattened (``egress_config.default_rules``)."""
 
     aws_stable_ip_cidr_blocks: list[str] = Field(default_factory=list)
+    """Legacy: the AWS stable IPs, decommissioned by Databricks after 25 May 2026 (DOC-AWS-FW);
+    the published outbound IP ranges (``outbound_ip_ranges``) replace them."""
     azure_service_endpoint_subnets: list[str] = Field(default_factory=list)
+    """Azure subnet ids to allow-list on storage firewalls; only for storage in the NCC's region
+    (DOC-AZ-FW), and moving to network security perimeters in 2026 (DOC-AZ-NSP)."""
     azure_target_region: str | None = None
     azure_target_services: list[str] = Field(default_factory=list)
+
+
+class OutboundIpRanges(CamelModel):
+    """Databricks' published serverless outbound IP ranges for the NCC's cloud and region
+    (``ip-ranges.json``, read by the operator; ``resources/ipranges.py``)."""
+
+    source: str
+    """The URL or file the operator read."""
+    fetched_at: datetime | None = None
+    """When the operator first fetched the content shown (an identical refresh keeps it)."""
+    feed_timestamp: datetime | None = None
+    """The document's own ``timestampSeconds`` (when Databricks generated it)."""
+    ipv4: list[str] = Field(default_factory=list)
+    ipv6: list[str] = Field(default_factory=list)
+    config_map: str | None = None
+    """``namespace/name`` of the ConfigMap the ranges are also published to."""
+    error: str | None = None
+    """Why the last refresh failed (the ranges shown, if any, are the last good copy)."""
 
 
 class NetworkConnectivityConfigAtProvider(CamelModel):
@@ -137,6 +160,7 @@ class NetworkConnectivityConfigAtProvider(CamelModel):
     attached_workspace_ids: list[int] = Field(default_factory=list)
     # Keyed by connection state (ESTABLISHED, PENDING, ...); deactivated rules are not counted.
     rule_counts: dict[str, int] = Field(default_factory=dict)
+    outbound_ip_ranges: OutboundIpRanges | None = None
 
 
 class NetworkConnectivityConfigStatus(ResourceStatus):

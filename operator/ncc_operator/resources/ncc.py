@@ -10,12 +10,14 @@ cache. ``observe`` plans the workspace attachments and ``update`` carries out th
 workspaces in another region, unknown ones and ones claimed by an earlier NCC resource are
 reported, never sent. Databricks cannot detach a workspace, so one removed from ``workspaceIds``
 is reported (NotDetachable). Ready=True means the NCC exists and every listed workspace is
-attached.
+attached. When the operator reads Databricks' published outbound IP ranges (``ipranges``), the
+NCC's status shows those of its cloud (its account's) and region.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 from ncc_operator.databricks import (
     DatabricksAccountClient,
@@ -154,7 +156,17 @@ class NccClient:
             )
         except DatabricksError as error:
             raise problem_from(error, doing="reading the NCC") from None
-        return self._observation(ncc, adopted, workspaces)
+        return self._observation(ncc, adopted, workspaces, await self._outbound_ranges())
+
+    async def _outbound_ranges(self) -> dict[str, Any] | None:
+        """Databricks' published outbound IP ranges for this NCC's cloud and region, if the
+        operator reads them (``runtime.outbound_ranges``); never raises, never calls Databricks'
+        API: a failed refresh shows as ``error`` next to the last good copy."""
+        ranges = self._runtime.outbound_ranges
+        if ranges is None:
+            return None
+        cloud = str(self._account.resource.spec.cloud)
+        return await ranges.status_for(cloud, self._resource.spec.region)
 
     async def _find(self) -> tuple[NetworkConnectivityConfiguration | None, bool]:
         spec = self._resource.spec
@@ -203,7 +215,11 @@ class NccClient:
         return f"NCC {self._entry.id} was deleted outside the operator; creating a new one."
 
     def _observation(
-        self, ncc: NetworkConnectivityConfiguration, adopted: bool, workspaces: dict[int, Workspace]
+        self,
+        ncc: NetworkConnectivityConfiguration,
+        adopted: bool,
+        workspaces: dict[int, Workspace],
+        outbound: dict[str, Any] | None,
     ) -> Observation[NccSeen]:
         ncc_id = str(ncc.network_connectivity_config_id)
         attached = sorted(
@@ -223,7 +239,7 @@ class NccClient:
             adopted=adopted,
             up_to_date=not to_attach,
             readiness=readiness(seen, summary, observe_only=self._observe_only),
-            at_provider=at_provider(ncc, attached, counts),
+            at_provider=at_provider(ncc, attached, counts, outbound),
             unsynced=unsynced,
         )
 
@@ -279,7 +295,7 @@ class NccClient:
             # listed concurrently, a lagging page) would make a duplicate: list once more.
             found, _ = await self._find()
             if found is not None:
-                return self._adopted_at_create(found)
+                return self._adopted_at_create(found, await self._outbound_ranges())
             ncc = await self._client.create_network_connectivity_configuration(
                 self._resource.databricks_name, spec.region
             )
@@ -290,17 +306,19 @@ class NccClient:
         waiting = tuple(spec.workspace_ids)
         return Creation(
             external_id=ncc_id,
-            at_provider=at_provider(ncc, [], Counter()),
+            at_provider=at_provider(ncc, [], Counter(), await self._outbound_ranges()),
             readiness=readiness(NccSeen(ncc, (), waiting, ()), "none")
             if waiting
             else Readiness(True, "Available", f"NCC {ncc_id} created."),
         )
 
-    def _adopted_at_create(self, ncc: NetworkConnectivityConfiguration) -> Creation:
+    def _adopted_at_create(
+        self, ncc: NetworkConnectivityConfiguration, outbound: dict[str, Any] | None
+    ) -> Creation:
         ncc_id = str(ncc.network_connectivity_config_id)
         return Creation(
             external_id=ncc_id,
-            at_provider=at_provider(ncc, [], Counter()),
+            at_provider=at_provider(ncc, [], Counter(), outbound),
             readiness=Readiness(False, EventReason.ATTACHING, f"NCC {ncc_id} adopted."),
             message=f"A second listing found NCC {ncc_id} ({ncc.name}, {ncc.region}) that the "
             "first one missed; adopted it instead of creating a duplicate.",

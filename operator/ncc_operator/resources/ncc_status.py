@@ -1,11 +1,14 @@
-"""What a NetworkConnectivityConfig reports: its observed record, Ready, and the messages of a
-blocked deletion (Databricks' refusals recognised by the fragments its own Terraform provider
-matches, whatever the status code). Shared by the NCC adapter (``ncc.py``).
+"""What a NetworkConnectivityConfig reports: its observed record (with the outbound IP ranges of
+its region when the operator reads them), Ready (noting that AWS stable IPs are legacy), and the
+messages of a blocked deletion (Databricks' refusals recognised by the fragments its own
+Terraform provider matches, whatever the status code). Shared by the NCC adapter (``ncc.py``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +16,12 @@ from ncc_operator.databricks import DatabricksError, NetworkConnectivityConfigur
 from ncc_operator.reconcile import EventReason, Readiness
 
 ORPHAN_HINT = "or set spec.deletionPolicy: Orphan to release this resource and keep the NCC"
+LEGACY_STABLE_IPS = (
+    "The AWS stable IPs in status.atProvider.egressConfig.awsStableIpCidrBlocks are the legacy "
+    "mechanism Databricks decommissioned after 25 May 2026: allow-list the serverless outbound "
+    "IP ranges Databricks publishes instead (status.atProvider.outboundIpRanges when the "
+    "operator reads them; docs/concepts.md)."
+)
 
 
 @dataclass(frozen=True)
@@ -34,6 +43,19 @@ def readiness(seen: NccSeen, rules: str, *, observe_only: bool = False) -> Readi
     ObserveOnly attaches nothing, so there Ready says the NCC exists, and the message names
     listed workspaces that are not attached.
     """
+    ready = _readiness(seen, rules, observe_only=observe_only)
+    if not _has_stable_ips(seen.ncc):
+        return ready
+    return dataclasses.replace(ready, message=f"{ready.message} {LEGACY_STABLE_IPS}")
+
+
+def _has_stable_ips(ncc: NetworkConnectivityConfiguration) -> bool:
+    defaults = ncc.egress_config.default_rules if ncc.egress_config else None
+    rule = defaults.aws_stable_ip_rule if defaults is not None else None
+    return bool(rule is not None and rule.cidr_blocks)
+
+
+def _readiness(seen: NccSeen, rules: str, *, observe_only: bool) -> Readiness:
     ncc = seen.ncc
     ncc_id = ncc.network_connectivity_config_id
     where = f"NCC {ncc_id} ({ncc.name}, {ncc.region}); {len(seen.attached)} workspace(s) attached"
@@ -112,7 +134,10 @@ def refusal_message(ncc_id: str, error: DatabricksError) -> str | None:
 
 
 def at_provider(
-    ncc: NetworkConnectivityConfiguration, attached: list[int], counts: Counter[str]
+    ncc: NetworkConnectivityConfiguration,
+    attached: list[int],
+    counts: Counter[str],
+    outbound: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     defaults = ncc.egress_config.default_rules if ncc.egress_config else None
     egress: dict[str, Any] = {}
@@ -124,9 +149,12 @@ def at_provider(
         if az.target_region:
             egress["azureTargetRegion"] = az.target_region
         egress["azureTargetServices"] = [str(s) for s in az.target_services or []]
-    return {
+    fields: dict[str, Any] = {
         "region": ncc.region,
         "egressConfig": egress,
         "attachedWorkspaceIds": attached,
         "ruleCounts": dict(sorted(counts.items())),
     }
+    if outbound is not None:
+        fields["outboundIpRanges"] = dict(outbound)
+    return fields

@@ -8,6 +8,8 @@ loop. A rule is owned by at most one resource: adoption never takes a rule anoth
 stands for, and ``externalId`` must name a rule of the spec's target. A rule deactivated or
 deleted out of band is drift and is recreated; REJECTED/DISCONNECTED/EXPIRED/CREATE_FAILED rules
 stay as they are until someone requests a retry (``reconcile-requested-at``), which replaces them.
+An AWS target whose endpoint service names another region than the NCC's works, but its Ready
+message says the transfer is charged and its transitions are Warning events.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from ncc_operator.reconcile import (
     NamespaceNotAllowed,
     NotAllowed,
     Observation,
+    Readiness,
     ReferenceNotReady,
     Transient,
     Update,
@@ -39,7 +42,7 @@ from .errors import problem_from
 from .ncc import account_of
 from .rule_states import TERMINAL_STATES, TRANSITIONAL_STATES, readiness_of, state_of
 from .runtime import Runtime
-from .targets import describe, desired_create, desired_update, identity
+from .targets import cross_region_note, describe, desired_create, desired_update, identity
 from .world import NccEntry, RuleEntry, holds_first
 
 
@@ -73,7 +76,9 @@ async def connect_rule(entry: RuleEntry, runtime: Runtime, *, forced: bool) -> R
         )
     _check_unique_owner(entry, ncc.id, runtime)
     client = await runtime.pool.client(account)
-    return RuleClient(entry, ncc.id, client, runtime, forced=forced)
+    return RuleClient(
+        entry, ncc.id, client, runtime, forced=forced, ncc_region=ncc.resource.spec.region
+    )
 
 
 def _check_namespace_allowed(entry: RuleEntry, ncc: NccEntry, runtime: Runtime) -> None:
@@ -119,8 +124,10 @@ class RuleClient:
         runtime: Runtime,
         *,
         forced: bool,
+        ncc_region: str | None = None,
     ) -> None:
         self._entry = entry
+        self._ncc_region = ncc_region
         self._resource = entry.resource
         self._ncc_id = ncc_id
         self._client = client
@@ -243,9 +250,18 @@ class RuleClient:
             adopted=adopted,
             up_to_date=not mask,
             update_waiting=waiting,
-            readiness=readiness_of(rule),
+            readiness=self._readiness(rule),
             at_provider=_at_provider(rule),
         )
+
+    def _readiness(self, rule: NccPrivateEndpointRule) -> Readiness:
+        """Ready from the state, noting a target in another region than the NCC: known from
+        the endpoint service Databricks returned, else the spec's (an S3 rule of bucket names
+        alone names no region, and a bucket's region is not something Databricks reports)."""
+        aws = self._resource.spec.aws
+        service = rule.endpoint_service or (aws.endpoint_service if aws is not None else None)
+        note = cross_region_note(service, self._ncc_region) if self._ncc_region else None
+        return readiness_of(rule, note)
 
     async def create(self) -> Creation:
         try:
@@ -264,7 +280,7 @@ class RuleClient:
         return Creation(
             external_id=str(rule.rule_id),
             at_provider=_at_provider(rule),
-            readiness=readiness_of(rule),
+            readiness=self._readiness(rule),
         )
 
     async def _adopt_after_conflict(self, error: DatabricksError) -> Creation:
@@ -285,7 +301,7 @@ class RuleClient:
         return Creation(
             external_id=str(found.rule_id),
             at_provider=_at_provider(found),
-            readiness=readiness_of(found),
+            readiness=self._readiness(found),
             message=f"Databricks already had rule {found.rule_id} for this target (a create "
             "whose answer was lost); adopted it and recorded its id.",
             adopted=True,

@@ -2,7 +2,8 @@
 
 DESIGN §3: ESTABLISHED is Ready; CREATING and PENDING are transitional (faster polling);
 REJECTED, DISCONNECTED, EXPIRED and CREATE_FAILED are Warnings with the documented remedy and are
-never retried in a loop — a person decides, then requests a retry explicitly.
+never retried in a loop — a person decides, then requests a retry explicitly. A cost advisory
+(a target in another region) rides on the message and the event type, never on the state.
 """
 
 from __future__ import annotations
@@ -94,13 +95,21 @@ def state_of(rule: NccPrivateEndpointRule) -> str:
     return str(rule.connection_state or "CREATING")
 
 
-def readiness_of(rule: NccPrivateEndpointRule) -> Readiness:
+def readiness_of(rule: NccPrivateEndpointRule, note: str | None = None) -> Readiness:
+    """Ready from the connection state; a ``note`` (a cost advisory such as a cross-region
+    target) is appended to the message and makes every Ready transition a Warning event, while
+    the state itself stays what it is: the rule works, it is not an error."""
     state = _STATES.get(state_of(rule))
     if state is None:
-        return Readiness(False, "Creating", f"Rule {rule.rule_id} is in state {state_of(rule)}.")
-    message = state.template.format(
-        id=rule.rule_id,
-        approver=_approver(rule),
-        error=f": {rule.error_message}" if rule.error_message else "",
-    )
-    return Readiness(state.ready, state.reason, message, state.warning, state.transitional)
+        state = _State(False, "Creating", "")
+        message = f"Rule {rule.rule_id} is in state {state_of(rule)}."
+    else:
+        message = state.template.format(
+            id=rule.rule_id,
+            approver=_approver(rule),
+            error=f": {rule.error_message}" if rule.error_message else "",
+        )
+    if note:
+        message = f"{message} {note}"
+    warning = state.warning or bool(note)
+    return Readiness(state.ready, state.reason, message, warning, state.transitional)

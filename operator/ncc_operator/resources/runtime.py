@@ -1,8 +1,9 @@
 """The operator's shared state, built once at start-up and handed to every adapter.
 
 Holds the in-memory view of Kubernetes (:class:`~.world.World`, fed by Kopf indexes), the pool
-of Databricks clients, the shared observations, and the polling pace. Nothing here survives a
-restart, on purpose: after a restart every object is re-observed once (reads O(NCCs)).
+of Databricks clients, the shared observations, the polling pace, and the cached outbound IP
+ranges feed. Nothing here survives a restart, on purpose: after a restart every object is
+re-observed once (reads O(NCCs)).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 
 from .accounts import AccountPool
 from .cache import Observations
+from .ipranges import OutboundIpRanges
 from .world import Ref, World
 
 
@@ -30,6 +32,9 @@ class Runtime:
     pool: AccountPool
     observations: Observations = field(default_factory=Observations)
     pace: Pace = field(default_factory=Pace)
+    outbound_ranges: OutboundIpRanges | None = None
+    """Databricks' published serverless outbound IP ranges (None: the operator was not told
+    where to read them); each NCC shows those of its cloud and region."""
 
 
 def account_key(ref: Ref) -> str:

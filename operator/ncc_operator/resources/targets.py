@@ -6,6 +6,8 @@ never the mutable ``domainNames``/``resourceNames``: Azure, the resource id (cas
 as Azure resource ids are) and the group id; AWS, the endpoint service (one S3 rule per NCC
 holds all its buckets). A rule whose answer was lost and whose lists were edited meanwhile is
 still found. Shared by the rule adapter and the index (which computes each rule's identity once).
+Also where a target is, when its name says so (:func:`endpoint_service_region`), for the
+cross-region note.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from ncc_operator.databricks import (
     UpdatePrivateEndpointRule,
 )
 from ncc_operator.models import PrivateEndpointRuleResource
+from ncc_operator.models.regions import AWS_REGIONS
 
 Identity = tuple[str, ...]
 
@@ -67,3 +70,36 @@ def desired_update(resource: PrivateEndpointRuleResource) -> UpdatePrivateEndpoi
             enabled=spec.aws.enabled,
         )
     return UpdatePrivateEndpointRule(domain_names=list(spec.aws.domain_names or []))
+
+
+_AWS_REGIONS = frozenset(AWS_REGIONS)
+
+
+def endpoint_service_region(service: str | None) -> str | None:
+    """The AWS region an endpoint service name carries, or None when it carries none we know.
+
+    ``com.amazonaws.vpce.<region>.vpce-svc-…`` (a customer's endpoint service) and
+    ``com.amazonaws.<region>.<service>`` (AWS services such as S3) both name their region; an
+    S3 rule given bucket names only says nothing about where the buckets are.
+    """
+    parts = (service or "").lower().split(".")
+    if parts[:3] == ["com", "amazonaws", "vpce"] and len(parts) > 4:
+        region = parts[3]
+    elif parts[:2] == ["com", "amazonaws"] and len(parts) > 3:
+        region = parts[2]
+    else:
+        return None
+    return region if region in _AWS_REGIONS else None
+
+
+def cross_region_note(service: str | None, ncc_region: str) -> str | None:
+    """A note for a target in another region than its NCC (it works, and it is charged)."""
+    region = endpoint_service_region(service)
+    if region is None or region == ncc_region:
+        return None
+    return (
+        f"Note: endpoint service {service} is in {region}, but the NCC is in {ncc_region}. The "
+        "connection works, but traffic crosses regions and the cloud charges cross-region data "
+        "transfer; Databricks recommends keeping resources in the NCC's region "
+        "(docs/concepts.md)."
+    )
