@@ -25,8 +25,8 @@ system-tools: ## Debian's buildah and debootstrap for the image tests, installed
 
 lint: install ## ruff, mypy --strict, import-linter
 	.venv/bin/ruff check .
-	.venv/bin/ruff format --check operator tests bench
-	.venv/bin/mypy operator tests bench
+	.venv/bin/ruff format --check operator devtools tests bench
+	.venv/bin/mypy operator devtools tests bench
 	.venv/bin/lint-imports
 
 test: tools system-tools ## the whole suite, cluster tests included

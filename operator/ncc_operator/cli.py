@@ -6,6 +6,8 @@ Sub-commands live with what they drive (the emulator, the test environment, the 
 
 from __future__ import annotations
 
+import importlib.util
+
 import click
 
 
@@ -149,11 +151,15 @@ def export(account: str, manage: bool) -> None:
 
 
 def _register() -> None:
-    # Imported here rather than at the top so `ncc-operator --help` stays cheap; the emulator and
-    # the test environment are independent packages with their own click commands.
+    # The developer tools (emulator, test environment, demo) are another distribution,
+    # ncc-devtools: present in a checkout's virtualenv, absent where only the operator is
+    # installed (the image, `pip install ncc-operator`). Imported here rather than at the top so
+    # `ncc-operator --help` stays cheap.
+    if importlib.util.find_spec("ncc_emulator") is None:
+        return
     from ncc_emulator.cli import emulator  # noqa: PLC0415
-    from ncc_operator.demo import demo  # noqa: PLC0415
     from ncc_testenv.cli import testenv  # noqa: PLC0415
+    from ncc_testenv.demo import demo  # noqa: PLC0415
 
     main.add_command(emulator)
     main.add_command(testenv)

@@ -31,13 +31,29 @@ class _Snap(Generic[T]):
     taken: float
 
 
-class _SingleFlight(Generic[T]):
-    """Keyed memo with a maximum age; concurrent misses share one fetch."""
+EVICT_AFTER_SECONDS = 3600.0
+"""A snapshot nobody refreshed for this long belongs to an object that is gone (live ones are
+re-read at every resync, 5 minutes by default): it is dropped, so deleted NCCs do not pile up."""
+EVICT_EVERY_PUTS = 256
 
-    def __init__(self, clock: Callable[[], float]) -> None:
+
+class _SingleFlight(Generic[T]):
+    """Keyed memo with a maximum age; concurrent misses share one fetch; entries unused for
+    ``horizon`` seconds are evicted (checked every few hundred writes: amortised O(1))."""
+
+    def __init__(
+        self,
+        clock: Callable[[], float],
+        *,
+        horizon: float = EVICT_AFTER_SECONDS,
+        on_evict: Callable[[str], None] | None = None,
+    ) -> None:
         self._clock = clock
         self._snaps: dict[str, _Snap[T]] = {}
         self._inflight: dict[str, asyncio.Future[T]] = {}
+        self._horizon = horizon
+        self._on_evict = on_evict
+        self._puts = 0
 
     async def get(self, key: str, max_age: float, fetch: Callable[[], Awaitable[T]]) -> T:
         snap = self._snaps.get(key)
@@ -62,6 +78,14 @@ class _SingleFlight(Generic[T]):
 
     def put(self, key: str, value: T) -> None:
         self._snaps[key] = _Snap(value, self._clock())
+        self._puts += 1
+        if self._puts % EVICT_EVERY_PUTS == 0:
+            self._evict()
+
+    def _evict(self) -> None:
+        oldest = self._clock() - self._horizon
+        for key in [k for k, snap in self._snaps.items() if snap.taken < oldest]:
+            self.forget(key)
 
     def peek(self, key: str) -> T | None:
         snap = self._snaps.get(key)
@@ -69,17 +93,31 @@ class _SingleFlight(Generic[T]):
 
     def forget(self, key: str) -> None:
         self._snaps.pop(key, None)
+        if self._on_evict is not None:
+            self._on_evict(key)
+
+    def __len__(self) -> int:
+        return len(self._snaps)
 
 
 class Observations:
     """NCC snapshots (``None`` = 404) and per-account workspace lists."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self._nccs: _SingleFlight[NetworkConnectivityConfiguration | None] = _SingleFlight(clock)
-        self._workspaces: _SingleFlight[dict[int, Workspace]] = _SingleFlight(clock)
         self._parsed: dict[
             str, tuple[NetworkConnectivityConfiguration, dict[str, NccPrivateEndpointRule]]
         ] = {}
+        self._nccs: _SingleFlight[NetworkConnectivityConfiguration | None] = _SingleFlight(
+            clock, on_evict=self._forget_parsed
+        )
+        self._workspaces: _SingleFlight[dict[int, Workspace]] = _SingleFlight(clock)
+
+    def _forget_parsed(self, ncc_id: str) -> None:
+        self._parsed.pop(ncc_id, None)
+
+    def __len__(self) -> int:
+        """NCC snapshots held (404s included): bounded by the NCCs seen in the last hour."""
+        return len(self._nccs)
 
     def rules_in(self, ncc: NetworkConnectivityConfiguration) -> dict[str, NccPrivateEndpointRule]:
         """The rules embedded in a snapshot, by rule id, parsed once per snapshot.
@@ -123,7 +161,9 @@ class Observations:
         ncc = self._nccs.peek(ncc_id) if ncc_id else None
         if ncc is None or ncc_id is None:
             return
-        self._nccs.put(ncc_id, with_rule(ncc, rule))
+        # Into the snapshot's parsed rules, in place: O(1) per rule, where re-serialising the
+        # whole NCC per created rule made a bulk apply O(rules²). The next fetch replaces both.
+        self.rules_in(ncc)[str(rule.rule_id)] = rule
 
     async def workspaces(
         self, client: DatabricksAccountClient, account_key: str, *, max_age: float
@@ -136,19 +176,6 @@ class Observations:
 
     def forget_workspaces(self, account_key: str) -> None:
         self._workspaces.forget(account_key)
-
-
-def with_rule(
-    ncc: NetworkConnectivityConfiguration, rule: NccPrivateEndpointRule
-) -> NetworkConnectivityConfiguration:
-    """``ncc`` with ``rule`` inserted into (or replaced in) its embedded target rules."""
-    data = ncc.model_dump(exclude_none=True)
-    targets = data.setdefault("egress_config", {}).setdefault("target_rules", {})
-    key = "azure_private_endpoint_rules" if rule.resource_id else "aws_private_endpoint_rules"
-    embedded = [r for r in targets.get(key, []) if r.get("rule_id") != rule.rule_id]
-    embedded.append(rule.model_dump(exclude_none=True))
-    targets[key] = embedded
-    return NetworkConnectivityConfiguration.model_validate(data)
 
 
 def embedded_rules(ncc: NetworkConnectivityConfiguration) -> list[NccPrivateEndpointRule]:

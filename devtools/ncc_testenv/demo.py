@@ -58,7 +58,7 @@ OPERATOR_ENV = {
 }
 STEPS = 7
 WAIT_SECONDS = 60.0
-# operator/ncc_operator/demo.py -> the repository root (crds/ and examples/ live there).
+# devtools/ncc_testenv/demo.py -> the repository root (crds/ and examples/ live there).
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -347,7 +347,7 @@ def _up(state: dict[str, Any], workdir: Path, emulator_port: int, metrics_port: 
         log = workdir / "emulator.log"
         workspace_id, region = WORKSPACE.split(":")
         argv = [
-            sys.executable, "-m", "ncc_operator", "emulator",
+            sys.executable, "-m", "ncc_emulator",
             "--cloud", "azure",
             "--workspace", f"{workspace_id}:{region}",
             "--port", str(emulator_port),
