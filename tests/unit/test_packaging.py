@@ -100,11 +100,16 @@ def test_a_fresh_virtualenv_runs_the_operator_without_the_devtools(
         "print([m for m in ('ncc_emulator', 'ncc_testenv', 'jwt') if u.find_spec(m)])"
     )
     found = subprocess.run(
-        [str(python), "-c", probe], check=True, capture_output=True, text=True, cwd=tmp_path
+        [str(python), "-c", probe],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
     ).stdout.strip()
     assert found == "[]", found
     # The operator's own imports all resolve there (the handlers import everything it runs).
     subprocess.run(
         [str(python), "-c", "import ncc_operator.handlers, ncc_operator.export"],
-        check=True, capture_output=True, text=True, cwd=tmp_path,
+        check=True, capture_output=True, text=True, cwd=tmp_path, env=env,
     )  # fmt: skip
