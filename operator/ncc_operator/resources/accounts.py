@@ -130,6 +130,8 @@ class AccountPool:
         self._options = options or PoolOptions()
         self._clients: dict[str, _Pooled] = {}
         self._locks: dict[str, asyncio.Lock] = {}
+        self._retiring: set[asyncio.Task[None]] = set()
+        """Replaced clients, closed after a grace period (their in-flight calls finish)."""
 
     async def client(
         self, entry: AccountEntry, *, refresh: bool = False
@@ -152,7 +154,7 @@ class AccountPool:
             self._clients[key] = _Pooled(client, fingerprint)
             if pooled is not None:
                 logger.info("credentials of account %s changed: new client", key)
-                _close_later(pooled.client)
+                self._close_later(pooled.client)
             return client
 
     async def forget(self, key: str) -> None:
@@ -161,8 +163,23 @@ class AccountPool:
             await pooled.client.aclose()
 
     async def close(self) -> None:
+        """Close every client, the retiring ones at once too (nothing outlives the operator)."""
         for key in list(self._clients):
             await self.forget(key)
+        for task in self._retiring:
+            task.cancel()
+        await asyncio.gather(*self._retiring, return_exceptions=True)
+
+    def _close_later(self, client: DatabricksAccountClient) -> None:
+        async def close() -> None:
+            try:
+                await asyncio.sleep(OLD_CLIENT_GRACE_SECONDS)
+            finally:  # cancelled by close(): close the client now
+                await client.aclose()
+
+        task = asyncio.get_running_loop().create_task(close())
+        self._retiring.add(task)
+        task.add_done_callback(self._retiring.discard)
 
     async def _credentials(self, account: DatabricksAccountResource) -> DbxCredentials:
         auth = account.spec.auth
@@ -299,16 +316,3 @@ def _fingerprint(account: DatabricksAccountResource, credentials: DbxCredentials
     spec = json.dumps(account.spec.to_k8s(), sort_keys=True)
     secret = "\0".join(credentials.secret_values())
     return hashlib.sha256(f"{spec}\0{credentials.auth_type}\0{secret}".encode()).hexdigest()
-
-
-def _close_later(client: DatabricksAccountClient) -> None:
-    async def close() -> None:
-        await asyncio.sleep(OLD_CLIENT_GRACE_SECONDS)
-        await client.aclose()
-
-    task = asyncio.get_running_loop().create_task(close())
-    _BACKGROUND.add(task)
-    task.add_done_callback(_BACKGROUND.discard)
-
-
-_BACKGROUND: set[asyncio.Task[None]] = set()
