@@ -265,7 +265,11 @@ class AccountClient:
         spec = self._entry.resource.spec
         try:
             client = await self._pool.client(self._entry, refresh=True)
-            workspaces = await client.list_workspaces()
+            # A fresh list (max_age 0), kept in the shared cache: the account's NCCs read it
+            # from there instead of listing again.
+            workspaces = await self._observations.workspaces(
+                client, str(self._entry.ref), max_age=0
+            )
         except DatabricksError as error:
             problem = problem_from(error, doing="verifying the account credentials")
             raise self._soon(problem) from None
