@@ -13,6 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from ncc_operator.databricks import DatabricksError, NetworkConnectivityConfiguration
+from ncc_operator.models.ncc import (
+    EgressConfig,
+    NetworkConnectivityConfigAtProvider,
+    OutboundIpRanges,
+)
 from ncc_operator.reconcile import EventReason, Readiness
 
 ORPHAN_HINT = "or set spec.deletionPolicy: Orphan to release this resource and keep the NCC"
@@ -139,22 +144,26 @@ def at_provider(
     counts: Counter[str],
     outbound: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """The NCC's ``status.atProvider``, built through the status model (so what is written is
+    what the CRD schema and the model agree on); fields Databricks did not return are left out,
+    not written as empty defaults."""
     defaults = ncc.egress_config.default_rules if ncc.egress_config else None
     egress: dict[str, Any] = {}
     if defaults is not None and defaults.aws_stable_ip_rule is not None:
-        egress["awsStableIpCidrBlocks"] = list(defaults.aws_stable_ip_rule.cidr_blocks or [])
+        egress["aws_stable_ip_cidr_blocks"] = list(defaults.aws_stable_ip_rule.cidr_blocks or [])
     if defaults is not None and defaults.azure_service_endpoint_rule is not None:
         az = defaults.azure_service_endpoint_rule
-        egress["azureServiceEndpointSubnets"] = list(az.subnets or [])
+        egress["azure_service_endpoint_subnets"] = list(az.subnets or [])
         if az.target_region:
-            egress["azureTargetRegion"] = az.target_region
-        egress["azureTargetServices"] = [str(s) for s in az.target_services or []]
+            egress["azure_target_region"] = az.target_region
+        egress["azure_target_services"] = [str(s) for s in az.target_services or []]
     fields: dict[str, Any] = {
         "region": ncc.region,
-        "egressConfig": egress,
-        "attachedWorkspaceIds": attached,
-        "ruleCounts": dict(sorted(counts.items())),
+        "egress_config": EgressConfig(**egress),
+        "attached_workspace_ids": attached,
+        "rule_counts": dict(sorted(counts.items())),
     }
     if outbound is not None:
-        fields["outboundIpRanges"] = dict(outbound)
-    return fields
+        fields["outbound_ip_ranges"] = OutboundIpRanges.model_validate(dict(outbound))
+    model = NetworkConnectivityConfigAtProvider(**fields)
+    return model.model_dump(mode="json", by_alias=True, exclude_unset=True, exclude_none=True)

@@ -25,6 +25,7 @@ from ncc_operator.databricks import (
     ResourceAlreadyExists,
     rule_update_mask,
 )
+from ncc_operator.models.rule import PrivateEndpointRuleAtProvider
 from ncc_operator.reconcile import (
     Conflict,
     Creation,
@@ -338,12 +339,12 @@ class RuleClient:
 
 
 def _at_provider(rule: NccPrivateEndpointRule) -> dict[str, Any]:
-    fields = {
-        "networkConnectivityConfigId": rule.network_connectivity_config_id,
-        "connectionState": state_of(rule),
-        "endpointName": rule.endpoint_name,
-        "vpcEndpointId": rule.vpc_endpoint_id,
-        "errorMessage": rule.error_message,
-        "deactivated": rule.deactivated,
-    }
-    return {k: v for k, v in fields.items() if v is not None}
+    # Through the status model, so what is written is what the CRD schema and the model agree on.
+    return PrivateEndpointRuleAtProvider(
+        network_connectivity_config_id=rule.network_connectivity_config_id,
+        connection_state=state_of(rule),
+        endpoint_name=rule.endpoint_name,
+        vpc_endpoint_id=rule.vpc_endpoint_id,
+        error_message=rule.error_message,
+        deactivated=rule.deactivated,
+    ).to_k8s()
