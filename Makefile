@@ -7,7 +7,7 @@ UV_VERSION := 0.13.8
 UV := python3 -m uv
 PY := .venv/bin/python
 
-.PHONY: install system-tools tools lint test test-fast bench emulator demo demo-down clean image image-base chart-sync
+.PHONY: install system-tools tools lint test coverage test-fast bench emulator demo demo-down clean image image-base chart-sync
 
 install: ## create .venv from uv.lock (installs uv itself if missing)
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
@@ -29,8 +29,31 @@ lint: install ## ruff, mypy --strict, import-linter
 	.venv/bin/mypy operator devtools tests bench
 	.venv/bin/lint-imports
 
-test: tools system-tools ## the whole suite, cluster tests included
-	.venv/bin/pytest
+# Coverage data and reports of `make test` (gitignored; pyproject.toml [tool.coverage.run]).
+COVERAGE_DIR := .coverage-data
+COVERAGE := .venv/bin/coverage
+# Combine the per-process data files (pytest and every operator process it started), print the
+# per-file table, then ncc_operator's line and branch figures as the last line.
+define coverage_report
+	@if compgen -G "$(COVERAGE_DIR)/coverage.*" >/dev/null; then $(COVERAGE) combine --quiet; fi
+	$(COVERAGE) report
+	@$(COVERAGE) json --quiet -o $(COVERAGE_DIR)/report.json
+	@$(PY) -c 'import json, sys; t = json.load(open(sys.argv[1]))["totals"]; \
+	  print("coverage of ncc_operator: lines %.1f%% (%d/%d), branches %.1f%% (%d/%d)" % ( \
+	  t["percent_statements_covered"], t["covered_lines"], t["num_statements"], \
+	  t["percent_branches_covered"], t["covered_branches"], t["num_branches"]))' \
+	  $(COVERAGE_DIR)/report.json
+endef
+
+test: tools system-tools ## the whole suite under coverage (operator processes included); prints line and branch figures
+	rm -rf $(COVERAGE_DIR) && mkdir -p $(COVERAGE_DIR)
+	@# The figures are printed even when a test fails; the target's status is then pytest's.
+	$(COVERAGE) run -m pytest $(PYTEST_ARGS) || echo $$? >$(COVERAGE_DIR)/pytest-status
+	$(coverage_report)
+	@if [ -f $(COVERAGE_DIR)/pytest-status ]; then exit "$$(cat $(COVERAGE_DIR)/pytest-status)"; fi
+
+coverage: install ## the figures of the last `make test` again (or of a `coverage run -m pytest <paths>`)
+	$(coverage_report)
 
 test-fast: install ## unit + emulator tests only (no control plane)
 	.venv/bin/pytest -m "not cluster and not tools"
@@ -60,4 +83,4 @@ chart-sync: ## copy crds/, the alerts and the dashboard into the Helm chart; reg
 	python3 helm/values_table.py
 
 clean:
-	rm -rf .venv .mypy_cache .ruff_cache .pytest_cache .import_linter_cache
+	rm -rf .venv .mypy_cache .ruff_cache .pytest_cache .import_linter_cache .coverage-data

@@ -1,0 +1,132 @@
+"""Our handlers run in-process by Kopf's ``KopfRunner``, against the real control plane.
+
+The other cluster tests run the operator as a subprocess (``ncc-operator run``); this one runs
+Kopf in a thread of the test process itself, so handler wiring (start-up, login, indexes, the
+three kinds' create/timer/delete handlers, cleanup) is exercised where a debugger, coverage and
+monkeypatching reach it. The story is the smoke test's: account → NCC attached → rule approved
+→ Ready, then deleting both releases their finalizers after the emulator let them go.
+
+Two things make an in-process run depend on import order, and :func:`handlers` deals with both:
+the handler modules register into Kopf's *default* registry when first imported, and they read
+``Settings.from_env()`` at import time (``handlers/startup.py``; timer intervals are fixed at
+registration). Other test modules import ``ncc_operator.handlers`` at collection, before this
+test sets the operator's environment. So the fixture points Kopf's default registry at a fresh
+one, sets the environment, (re)loads the handler modules so that they register there with these
+settings, and restores the previous registry, root logging and modules' registry afterwards.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import kopf
+import pytest
+from kopf.testing import KopfRunner
+
+from ncc_emulator.testing import RunningEmulator
+from ncc_operator.models import FINALIZER
+from ncc_testenv.cluster import Cluster
+from tests.cluster.conftest import FAST_ENV, Env, Operator
+
+# The handler modules with import-time registrations, in dependency order (``startup`` first:
+# the kinds' modules take its settings).
+HANDLER_MODULES = ("probes", "startup", "indexes", "namespaces", "account", "ncc", "rule")
+
+
+@pytest.fixture
+def handlers(crds: Cluster, monkeypatch: pytest.MonkeyPatch) -> Iterator[kopf.OperatorRegistry]:
+    """A registry holding every handler of ours, registered with the cluster tests' settings."""
+    for key, value in {**FAST_ENV, "KUBECONFIG": str(crds.kubeconfig)}.items():
+        monkeypatch.setenv(key, value)
+    previous = kopf.get_default_registry()
+    registry = kopf.OperatorRegistry()
+    kopf.set_default_registry(registry)
+    root = logging.getLogger()
+    saved_logging = (root.handlers[:], root.level)
+    asyncio_logger = logging.getLogger("asyncio")
+    saved_asyncio = (asyncio_logger.handlers[:], asyncio_logger.propagate)
+    try:
+        loaded = "ncc_operator.handlers" in sys.modules
+        package = importlib.import_module("ncc_operator.handlers")
+        if loaded:  # imported earlier, into the previous registry, with other settings
+            for name in HANDLER_MODULES:
+                importlib.reload(getattr(package, name))
+        yield registry
+    finally:
+        kopf.set_default_registry(previous)
+        # `kopf run` configures root logging for a process; this process is pytest's.
+        root.handlers[:], _ = saved_logging
+        root.setLevel(saved_logging[1])
+        asyncio_logger.handlers[:], asyncio_logger.propagate = saved_asyncio
+
+
+def handler_ids(registry: kopf.OperatorRegistry) -> set[str]:
+    every = [
+        *registry._activities.get_all_handlers(),
+        *registry._indexing.get_all_handlers(),
+        *registry._spawning.get_all_handlers(),
+        *registry._changing.get_all_handlers(),
+        *registry._watching.get_all_handlers(),
+    ]
+    return {str(h.id) for h in every}
+
+
+def test_handlers_in_process_reach_ready_and_release(
+    handlers: kopf.OperatorRegistry,
+    crds: Cluster,
+    namespace: str,
+    emulator_factory: Callable[..., RunningEmulator],
+    tmp_path: Path,
+) -> None:
+    emulator = emulator_factory(cloud="azure", workspaces=[(1111, "eastus2")])
+    log = tmp_path / "operator.log"
+    log.touch()
+    # Only Env's helpers are used: nothing starts this Operator (Kopf runs in this process).
+    env = Env(crds, namespace, emulator, Operator(crds, namespace, log))
+    ids = handler_ids(handlers)
+    for kind in ("databricksaccounts", "networkconnectivityconfigs", "privateendpointrules"):
+        assert {f"{kind}-create", f"{kind}-tick", f"{kind}-delete"} <= ids, sorted(ids)
+    args = ["run", "--standalone", "--namespace", namespace, "--quiet"]
+    with KopfRunner(args, registry=handlers, timeout=60) as runner:
+        env.account()
+        env.wait_reason("databricksaccounts", "main", "Available")
+        env.ncc("prod", extra="  workspaceIds: [1111]\n")
+        ncc = env.wait_for(
+            "networkconnectivityconfigs",
+            "prod",
+            lambda o: (
+                o.get("status", {}).get("atProvider", {}).get("attachedWorkspaceIds") == [1111]
+            ),
+            what="workspace 1111 attached",
+        )
+        # Start-up ran here: our finalizer, not Kopf's default one.
+        assert ncc["metadata"]["finalizers"] == [FINALIZER]
+        env.wait_reason("networkconnectivityconfigs", "prod", "Available")
+        env.azure_rule("blob")
+        env.wait_reason("privateendpointrules", "blob", "AwaitingApproval")
+        emulator.admin.approve(env.rule_id("blob"))
+        env.wait_reason("privateendpointrules", "blob", "Established")
+        ncc_id = env.ncc_id("prod")
+        env.kubectl("delete", "privateendpointrule", "blob", "--wait=false")
+        env.wait_gone("privateendpointrules", "blob")
+        assert [r["deactivated"] for r in env.databricks_rules("prod")] == [True]
+        # Databricks refuses to delete an attached NCC: Orphan releases it at once.
+        env.kubectl(
+            "patch",
+            "networkconnectivityconfig",
+            "prod",
+            "--type=merge",
+            "-p",
+            '{"spec": {"deletionPolicy": "Orphan"}}',
+        )
+        env.kubectl("delete", "networkconnectivityconfig", "prod", "--wait=false")
+        env.wait_gone("networkconnectivityconfigs", "prod")
+    # An exception inside the operator would have been re-raised as the block exited.
+    assert runner.exit_code == 0, runner.output
+    state: dict[str, Any] = emulator.admin.state()
+    assert [n["network_connectivity_config_id"] for n in state["nccs"]] == [ncc_id]
