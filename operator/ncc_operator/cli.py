@@ -7,6 +7,7 @@ Sub-commands live with what they drive (the emulator, the test environment, the 
 from __future__ import annotations
 
 import importlib.util
+from typing import Any
 
 import click
 
@@ -98,10 +99,11 @@ def run(  # click passes every option by name
     import kopf  # noqa: PLC0415
 
     from ncc_operator import logs  # noqa: PLC0415
-    from ncc_operator.handlers import launch  # noqa: PLC0415  (and registers every handler)
+    from ncc_operator.handlers import launch  # noqa: PLC0415
 
     if leader_election and not lease_namespace:
         raise click.UsageError("--leader-election needs --leader-election-namespace")
+    settings = _settings()  # once, at start-up: what it runs with is what it was started with
     # Kopf's stream handler, its object prefix in text lines; then our format and levels.
     kopf.configure(verbose=verbose, log_prefix=True)
     logs.configure(log_format, verbose=verbose)
@@ -110,6 +112,7 @@ def run(  # click passes every option by name
     )
     asyncio.run(
         launch.run(
+            settings=settings,
             namespaces=namespaces,
             liveness=liveness,
             grace=liveness_grace if liveness else None,  # None: no liveness, no API check
@@ -141,13 +144,31 @@ def export(account: str, manage: bool) -> None:
     import asyncio  # noqa: PLC0415
 
     from ncc_operator import export as exporting  # noqa: PLC0415
-    from ncc_operator.settings import Settings  # noqa: PLC0415
 
+    settings = _settings()
     try:
-        text = asyncio.run(exporting.export(account, manage=manage, settings=Settings.from_env()))
+        text = asyncio.run(exporting.export(account, manage=manage, settings=settings))
     except exporting.ExportError as error:
         raise click.ClickException(str(error)) from None
     click.echo(text, nl=False)
+
+
+def _settings() -> Any:
+    """The NCC_OPERATOR_* settings; a refused one is a usage error naming the variable and what
+    is wrong with it (exit status 2), never a traceback."""
+    import pydantic  # noqa: PLC0415
+
+    from ncc_operator.settings import Settings  # noqa: PLC0415
+
+    try:
+        return Settings.from_env()
+    except pydantic.ValidationError as error:
+        parts = []
+        for item in error.errors():
+            field = ".".join(str(p) for p in item.get("loc", ()))
+            name = f"NCC_OPERATOR_{field.upper()}" if field else "NCC_OPERATOR_* settings"
+            parts.append(f"{name}: {item.get('msg')}")
+        raise click.UsageError("; ".join(parts)) from None
 
 
 def _register() -> None:

@@ -1,6 +1,7 @@
 """Operator settings from the environment (``NCC_OPERATOR_*``), with the defaults of DESIGN §3.
 
-Read once at import of the handlers (Kopf decorators need the timer tick at import time).
+Read once at start-up by ``ncc-operator run`` / ``export`` (cli.py), which hands them to the
+handlers' registration (handlers/__init__.py): nothing reads them at import.
 """
 
 from __future__ import annotations

@@ -6,20 +6,15 @@ three kinds' create/timer/delete handlers, cleanup) is exercised where a debugge
 monkeypatching reach it. The story is the smoke test's: account → NCC attached → rule approved
 → Ready, then deleting both releases their finalizers after the emulator let them go.
 
-Two things make an in-process run depend on import order, and :func:`handlers` deals with both:
-the handler modules register into Kopf's *default* registry when first imported, and they read
-``Settings.from_env()`` at import time (``handlers/startup.py``; timer intervals are fixed at
-registration). Other test modules import ``ncc_operator.handlers`` at collection, before this
-test sets the operator's environment. So the fixture points Kopf's default registry at a fresh
-one, sets the environment, (re)loads the handler modules so that they register there with these
-settings, and restores the previous registry, root logging and modules' registry afterwards.
+The handlers register into a registry of the caller's, with the settings the caller read
+(``ncc_operator.handlers.register``), exactly as ``ncc-operator run`` does at start-up: the
+fixture builds one with the cluster tests' settings. Only root logging needs restoring (``kopf
+run`` configures it for a whole process; this one is pytest's).
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -29,36 +24,25 @@ import pytest
 from kopf.testing import KopfRunner
 
 from ncc_emulator.testing import RunningEmulator
+from ncc_operator.handlers import register
 from ncc_operator.models import FINALIZER
+from ncc_operator.settings import Settings
 from ncc_testenv.cluster import Cluster
 from tests.cluster.conftest import FAST_ENV, Env, Operator
-
-# The handler modules with import-time registrations, in dependency order (``startup`` first:
-# the kinds' modules take its settings).
-HANDLER_MODULES = ("probes", "startup", "indexes", "namespaces", "account", "ncc", "rule")
 
 
 @pytest.fixture
 def handlers(crds: Cluster, monkeypatch: pytest.MonkeyPatch) -> Iterator[kopf.OperatorRegistry]:
     """A registry holding every handler of ours, registered with the cluster tests' settings."""
-    for key, value in {**FAST_ENV, "KUBECONFIG": str(crds.kubeconfig)}.items():
-        monkeypatch.setenv(key, value)
-    previous = kopf.get_default_registry()
-    registry = kopf.OperatorRegistry()
-    kopf.set_default_registry(registry)
+    monkeypatch.setenv("KUBECONFIG", str(crds.kubeconfig))
+    registry = register(kopf.OperatorRegistry(), Settings.from_env(FAST_ENV))
     root = logging.getLogger()
     saved_logging = (root.handlers[:], root.level)
     asyncio_logger = logging.getLogger("asyncio")
     saved_asyncio = (asyncio_logger.handlers[:], asyncio_logger.propagate)
     try:
-        loaded = "ncc_operator.handlers" in sys.modules
-        package = importlib.import_module("ncc_operator.handlers")
-        if loaded:  # imported earlier, into the previous registry, with other settings
-            for name in HANDLER_MODULES:
-                importlib.reload(getattr(package, name))
         yield registry
     finally:
-        kopf.set_default_registry(previous)
         # `kopf run` configures root logging for a process; this process is pytest's.
         root.handlers[:], _ = saved_logging
         root.setLevel(saved_logging[1])

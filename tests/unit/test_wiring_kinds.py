@@ -12,9 +12,12 @@ from dataclasses import dataclass
 import kopf
 import pytest
 
-import ncc_operator.handlers  # noqa: F401  (registers the handlers)
+from ncc_operator import handlers
 from ncc_operator.handlers import kinds
 from ncc_operator.models import ACCOUNT_PLURAL, NCC_PLURAL, RULE_PLURAL
+from ncc_operator.settings import Settings
+
+REGISTRY = handlers.register(kopf.OperatorRegistry(), Settings())
 
 
 @dataclass(frozen=True)
@@ -32,9 +35,20 @@ KINDS = [
 
 
 def handlers_of(plural: str) -> list[object]:
-    registry = kopf.get_default_registry()
-    every = [*registry._spawning.get_all_handlers(), *registry._changing.get_all_handlers()]
+    every = [*REGISTRY._spawning.get_all_handlers(), *REGISTRY._changing.get_all_handlers()]
     return [h for h in every if str(h.id).startswith(f"{plural}-")]  # ids: handlers/kinds.py
+
+
+def test_importing_the_handlers_registers_nothing() -> None:
+    """Registration happens at start-up with the settings read then (cli.py), never at import."""
+    default = kopf.get_default_registry()
+    ours = [
+        h
+        for registry in (default._activities, default._indexing, default._spawning)
+        for h in registry.get_all_handlers()
+        if str(h.id).startswith(("dbx_", "live_", f"{RULE_PLURAL}-", f"{NCC_PLURAL}-"))
+    ]
+    assert ours == []
 
 
 @pytest.mark.parametrize("kind", KINDS, ids=[k.why for k in KINDS])

@@ -1,10 +1,30 @@
-"""Kopf wiring only: importing this package registers every handler.
+"""Kopf wiring only: :func:`register` puts every handler into a Kopf registry.
 
 One module per kind plus start-up, indexes, persistence, liveness probes and the launcher
 (leader election); each handler parses nothing and decides nothing — it picks the adapter and
-the cause and calls the shared driver (DESIGN §4).
+the cause and calls the shared driver (DESIGN §4). Nothing registers at import: ``ncc-operator
+run`` reads the settings at start-up, builds a registry with them and hands it to Kopf, so an
+import (a test, ``export``) has no side effect and the settings a process runs with are the
+ones it was started with.
 """
 
-from . import account, indexes, launch, namespaces, ncc, probes, rule, startup
+import kopf
 
-__all__ = ["account", "indexes", "launch", "namespaces", "ncc", "probes", "rule", "startup"]
+from ncc_operator.settings import Settings
+
+from . import account, indexes, namespaces, ncc, probes, rule, startup
+
+
+def register(registry: kopf.OperatorRegistry, settings: Settings) -> kopf.OperatorRegistry:
+    """Every handler of the operator, configured with ``settings``, into ``registry``."""
+    startup.register(registry, settings)
+    probes.register(registry)
+    indexes.register(registry)
+    namespaces.register(registry)
+    account.register(registry, settings)
+    ncc.register(registry, settings)
+    rule.register(registry, settings)
+    return registry
+
+
+__all__ = ["register"]

@@ -15,26 +15,28 @@ from ncc_operator.reconcile.driver import Driver
 from ncc_operator.resources.adapters import AccountAdapter
 from ncc_operator.resources.runtime import Runtime
 from ncc_operator.resources.world import Ref
+from ncc_operator.settings import Settings
 
-from .kinds import register
-from .startup import SETTINGS
-
-register(
-    ACCOUNT_PLURAL,
-    AccountAdapter(resync_seconds=SETTINGS.account_resync_seconds),
-    SETTINGS,
-    finalizer=False,
-)
+from . import kinds
 
 
-@kopf.on.event(GROUP, VERSION, ACCOUNT_PLURAL, id=f"{ACCOUNT_PLURAL}-gone")
-async def gone(
-    type: str, name: str, namespace: str | None, uid: str, memo: kopf.Memo, **_: Any
-) -> None:
-    if type != "DELETED" or "runtime" not in memo:
-        return
-    runtime: Runtime = memo["runtime"]
-    await runtime.pool.forget(str(Ref(namespace or "", name)))
-    driver: Driver = memo["driver"]
-    driver.schedule.forget(uid)
-    driver.locks.forget(uid)
+def register(registry: kopf.OperatorRegistry, settings: Settings) -> None:
+    kinds.register(
+        ACCOUNT_PLURAL,
+        AccountAdapter(resync_seconds=settings.account_resync_seconds),
+        settings,
+        registry=registry,
+        finalizer=False,
+    )
+
+    @kopf.on.event(GROUP, VERSION, ACCOUNT_PLURAL, id=f"{ACCOUNT_PLURAL}-gone", registry=registry)
+    async def gone(
+        type: str, name: str, namespace: str | None, uid: str, memo: kopf.Memo, **_: Any
+    ) -> None:
+        if type != "DELETED" or "runtime" not in memo:
+            return
+        runtime: Runtime = memo["runtime"]
+        await runtime.pool.forget(str(Ref(namespace or "", name)))
+        driver: Driver = memo["driver"]
+        driver.schedule.forget(uid)
+        driver.locks.forget(uid)

@@ -27,22 +27,30 @@ def _indexed(build: Callable[[Mapping[str, Any]], Any], body: kopf.Body) -> dict
         return {}
 
 
-@kopf.index(GROUP, VERSION, ACCOUNT_PLURAL)
+def register(registry: kopf.OperatorRegistry) -> None:
+    """The indexes, by the names the handlers' kwargs (and ``IndexedWorld``) use."""
+    kopf.index(GROUP, VERSION, ACCOUNT_PLURAL, id="dbx_accounts", registry=registry)(dbx_accounts)
+    kopf.index(GROUP, VERSION, NCC_PLURAL, id="dbx_nccs", registry=registry)(dbx_nccs)
+    kopf.index(GROUP, VERSION, RULE_PLURAL, id="dbx_rules", registry=registry)(dbx_rules)
+    kopf.index(GROUP, VERSION, RULE_PLURAL, id="dbx_rules_by_ncc", registry=registry)(
+        dbx_rules_by_ncc
+    )
+    kopf.index(GROUP, VERSION, ACCOUNT_PLURAL, id="live_accounts", registry=registry)(live_accounts)
+    kopf.index("", "v1", "namespaces", id="namespace_labels", registry=registry)(namespace_labels)
+
+
 def dbx_accounts(body: kopf.Body, **_: Any) -> dict[Ref, Any]:
     return _indexed(account_entry, body)
 
 
-@kopf.index(GROUP, VERSION, NCC_PLURAL)
 def dbx_nccs(body: kopf.Body, **_: Any) -> dict[Ref, Any]:
     return _indexed(ncc_entry, body)
 
 
-@kopf.index(GROUP, VERSION, RULE_PLURAL)
 def dbx_rules(body: kopf.Body, **_: Any) -> dict[Ref, Any]:
     return _indexed(rule_entry, body)
 
 
-@kopf.index(GROUP, VERSION, RULE_PLURAL)
 def dbx_rules_by_ncc(body: kopf.Body, **_: Any) -> dict[Ref, Any]:
     # Rules grouped by the NCC they reference: conflict checks, NCC deletion and wake-ups look
     # at one NCC's rules without scanning every rule of the cluster.
@@ -53,13 +61,11 @@ def dbx_rules_by_ncc(body: kopf.Body, **_: Any) -> dict[Ref, Any]:
     return {entry.ncc: entry}
 
 
-@kopf.index(GROUP, VERSION, ACCOUNT_PLURAL)
 def live_accounts(uid: str, **_: Any) -> dict[str, bool]:
     # Every account still in the cluster, valid or not: a timer that needs no finalizer stops
     # when its object leaves this index (handlers/kinds.py).
     return {uid: True}
 
 
-@kopf.index("", "v1", "namespaces")
 def namespace_labels(name: str, labels: kopf.Labels, **_: Any) -> dict[str, dict[str, str]]:
     return {name: dict(labels)}

@@ -32,33 +32,44 @@ Fn = TypeVar("Fn", bound=Callable[..., Any])
 
 
 def register(
-    plural: str, adapter: Adapter[Runtime], settings: Settings, *, finalizer: bool = True
+    plural: str,
+    adapter: Adapter[Runtime],
+    settings: Settings,
+    *,
+    registry: kopf.OperatorRegistry,
+    finalizer: bool = True,
 ) -> None:
     resource = (GROUP, VERSION, plural)
     # Kinds with a finalizer create at Databricks: their passes carry the pending-create guard.
     creates = plural if finalizer else None
 
-    @kopf.on.resume(*resource, id=f"{plural}-resume")
-    @kopf.on.create(*resource, id=f"{plural}-create")
-    @kopf.on.update(*resource, id=f"{plural}-update")
+    @kopf.on.resume(*resource, id=f"{plural}-resume", registry=registry)
+    @kopf.on.create(*resource, id=f"{plural}-create", registry=registry)
+    @kopf.on.update(*resource, id=f"{plural}-update", registry=registry)
     async def changed(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, **kw: Any) -> None:
         await drive(
             adapter, Cause.CHANGE, body=body, patch=patch, memo=memo, kwargs=kw, plural=creates
         )
 
-    @kopf.on.field(*resource, field=REQUESTED_FIELD, id=f"{plural}-requested")
+    @kopf.on.field(*resource, field=REQUESTED_FIELD, id=f"{plural}-requested", registry=registry)
     async def requested(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, **kw: Any) -> None:
         await drive(
             adapter, Cause.REQUESTED, body=body, patch=patch, memo=memo, kwargs=kw, plural=creates
         )
 
-    @_timer(resource, interval=settings.tick_seconds, id=f"{plural}-tick", finalizer=finalizer)
+    @_timer(
+        resource,
+        interval=settings.tick_seconds,
+        id=f"{plural}-tick",
+        finalizer=finalizer,
+        registry=registry,
+    )
     async def tick(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, **kw: Any) -> None:
         await drive(
             adapter, Cause.TICK, body=body, patch=patch, memo=memo, kwargs=kw, plural=creates
         )
 
-    @kopf.on.delete(*resource, optional=not finalizer, id=f"{plural}-delete")
+    @kopf.on.delete(*resource, optional=not finalizer, id=f"{plural}-delete", registry=registry)
     async def deleted(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, **kw: Any) -> None:
         await drive(
             adapter, Cause.DELETE, body=body, patch=patch, memo=memo, kwargs=kw, plural=creates
@@ -70,7 +81,7 @@ def register(
     # Kopf retries a blocked delete handler only when its delay ends (up to a minute), even if the
     # spec changes meanwhile; "Orphan always releases the finalizer at once" (DESIGN §3), so a
     # switch to Orphan/ObserveOnly during a blocked deletion is run from the watch event itself.
-    @kopf.on.event(*resource, id=f"{plural}-release", when=released_at_once)
+    @kopf.on.event(*resource, id=f"{plural}-release", when=released_at_once, registry=registry)
     async def release(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, **kw: Any) -> None:
         if await drive(adapter, Cause.DELETE, body=body, patch=patch, memo=memo, kwargs=kw):
             finalizers = list(body.get("metadata", {}).get("finalizers", []))
@@ -80,7 +91,12 @@ def register(
 
 
 def _timer(
-    resource: tuple[str, str, str], *, interval: float, id: str, finalizer: bool
+    resource: tuple[str, str, str],
+    *,
+    interval: float,
+    id: str,
+    finalizer: bool,
+    registry: kopf.OperatorRegistry,
 ) -> Callable[[Fn], Fn]:
     """``kopf.timer``; with ``finalizer=False`` one that does not make Kopf add a finalizer.
 
@@ -94,12 +110,14 @@ def _timer(
     upgrades.
     """
     if finalizer:
-        return cast(Callable[[Fn], Fn], kopf.timer(*resource, interval=interval, id=id))
+        return cast(
+            Callable[[Fn], Fn], kopf.timer(*resource, interval=interval, id=id, registry=registry)
+        )
 
     def decorate(fn: Fn) -> Fn:
         scratch = kopf.OperatorRegistry()
         kopf.timer(*resource, interval=interval, id=id, when=_still_exists, registry=scratch)(fn)
-        spawning = kopf.get_default_registry()._spawning
+        spawning = registry._spawning
         for handler in scratch._spawning.get_all_handlers():
             spawning.append(dataclasses.replace(handler, requires_finalizer=False))
         return fn

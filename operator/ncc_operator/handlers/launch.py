@@ -34,8 +34,10 @@ import kopf
 from ncc_operator import kubelogin, metrics
 from ncc_operator.leadership import Elector, LeadershipLost, Timings
 from ncc_operator.resources.kube import KubeLeases, KubeSecrets
+from ncc_operator.settings import Settings
 
-from . import probes, startup
+from . import probes
+from . import register as register_handlers
 
 logger = logging.getLogger(__name__)
 LOST_EXIT_CODE = 3
@@ -59,13 +61,16 @@ class Election:
 
 async def run(
     *,
+    settings: Settings,
     namespaces: Sequence[str],
     liveness: str,
     grace: float | None,
     election: Election | None,
 ) -> None:
+    """Run the operator with ``settings`` (read once, at start-up, by the caller)."""
     operator = functools.partial(
         kopf.operator,
+        registry=register_handlers(kopf.OperatorRegistry(), settings),
         standalone=True,
         clusterwide=not namespaces,
         namespaces=list(namespaces),
@@ -77,13 +82,13 @@ async def run(
         await operator()
         return
     timings = Timings(election.lease_seconds)
-    settings = kopf.OperatorSettings()
+    kopf_settings = kopf.OperatorSettings()
     # Each Lease call is bounded well inside the renew deadline, so a hung API cannot stretch
     # a tenure past it.
-    kube = KubeSecrets(lambda: kubelogin.connection(settings), timeout=max(1.0, timings.retry))
+    kube = KubeSecrets(lambda: kubelogin.connection(kopf_settings), timeout=max(1.0, timings.retry))
     leases = KubeLeases(kube, election.namespace, election.name)
     elector = Elector(leases, election.holder(), timings)
-    metrics.serve(startup.SETTINGS.metrics_port, leader=False)
+    metrics.serve(settings.metrics_port, leader=False)
     try:
         logger.info(
             "Leader election on Lease %s/%s as %s (lease %d s)",

@@ -14,8 +14,13 @@ import kopf
 from ncc_operator.reconcile.driver import Driver
 
 
-@kopf.on.event("", "v1", "namespaces", id="namespace-labels")
-async def labels_changed(name: str, memo: kopf.Memo, **kwargs: Any) -> None:
+def register(registry: kopf.OperatorRegistry) -> None:
+    @kopf.on.event("", "v1", "namespaces", id="namespace-labels", registry=registry)
+    async def labels_changed(name: str, memo: kopf.Memo, **kwargs: Any) -> None:
+        await _wake_rules_in(name, memo, kwargs)
+
+
+async def _wake_rules_in(name: str, memo: kopf.Memo, kwargs: dict[str, Any]) -> None:
     driver: Driver | None = memo.get("driver")
     if driver is None:  # events can arrive before start-up finished: nothing is scheduled yet
         return

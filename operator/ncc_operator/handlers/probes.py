@@ -97,9 +97,10 @@ async def stop(memo: kopf.Memo) -> None:
         await api.close()
 
 
-@kopf.on.probe(id="kubernetes-api")
-def kubernetes_api(memo: kopf.Memo, **_: Any) -> dict[str, Any]:
-    health: ApiHealth | None = memo.get(HEALTH_KEY)
-    if health is None:
-        return {"checked": False}
-    return health.report()
+def register(registry: kopf.OperatorRegistry) -> None:
+    @kopf.on.probe(id="kubernetes-api", registry=registry)
+    def kubernetes_api(memo: kopf.Memo, **_: Any) -> dict[str, Any]:
+        health: ApiHealth | None = memo.get(HEALTH_KEY)
+        if health is None:
+            return {"checked": False}
+        return health.report()

@@ -1,9 +1,13 @@
 """PrivateEndpointRule handlers."""
 
+import kopf
+
 from ncc_operator.models import RULE_PLURAL
 from ncc_operator.resources.adapters import RuleAdapter
+from ncc_operator.settings import Settings
 
-from .kinds import register
-from .startup import SETTINGS
+from . import kinds
 
-register(RULE_PLURAL, RuleAdapter(), SETTINGS)
+
+def register(registry: kopf.OperatorRegistry, settings: Settings) -> None:
+    kinds.register(RULE_PLURAL, RuleAdapter(), settings, registry=registry)

@@ -1,7 +1,8 @@
 """Operator start-up and shutdown: Kopf settings (one place, a reason per setting), login, state.
 
 The shared runtime (client pool, observations, schedule) lives in Kopf's memo; the metrics
-endpoint starts here too.
+endpoint starts here too. The operator's own settings arrive as an argument of
+:func:`register`, read once by ``ncc-operator run`` at start-up (never at import).
 """
 
 from __future__ import annotations
@@ -25,12 +26,27 @@ from ncc_operator.settings import Settings
 from . import persistence, probes
 from .sinks import EventSink
 
-SETTINGS = Settings.from_env()
 logger = logging.getLogger(__name__)
 
 
-@kopf.on.startup()
-async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> None:
+def register(registry: kopf.OperatorRegistry, config: Settings) -> None:
+    """Start-up, cleanup and login handlers, configured with ``config``."""
+
+    @kopf.on.startup(registry=registry)
+    async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> None:
+        await _configure(settings, memo, config)
+
+    @kopf.on.cleanup(registry=registry)
+    async def close(memo: kopf.Memo, **_: Any) -> None:
+        await _close(memo)
+
+    @kopf.on.login(registry=registry)
+    async def login(settings: kopf.OperatorSettings, **_: Any) -> kopf.ConnectionInfo | None:
+        """In-cluster service account first, else the kubeconfig (KUBECONFIG or ~/.kube/config)."""
+        return await kubelogin.login(settings)
+
+
+async def _configure(settings: kopf.OperatorSettings, memo: kopf.Memo, config: Settings) -> None:
     # Our own finalizer and annotation prefix: objects carry nothing named after Kopf.
     settings.persistence.finalizer = FINALIZER
     # Bookkeeping in annotations under our own prefix, bounded in size (see persistence).
@@ -45,7 +61,7 @@ async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) 
     secrets = KubeSecrets(lambda: kubelogin.connection(settings))
     pool = AccountPool(
         secrets,
-        PoolOptions.from_settings(SETTINGS, hook=metrics.record_request),
+        PoolOptions.from_settings(config, hook=metrics.record_request),
     )
     memo["secrets"] = secrets
     # Its own client: a re-login after a 401 on one must not close a request on the other.
@@ -54,31 +70,24 @@ async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) 
         world=IndexedWorld({}, {}, {}, {}),
         pool=pool,
         pace=Pace(
-            resync_seconds=SETTINGS.resync_seconds,
-            fast_seconds=SETTINGS.fast_seconds,
-            account_resync_seconds=SETTINGS.account_resync_seconds,
+            resync_seconds=config.resync_seconds,
+            fast_seconds=config.fast_seconds,
+            account_resync_seconds=config.account_resync_seconds,
         ),
         # None unless configured; a URL the host policy refuses stops the start-up here.
-        outbound_ranges=OutboundIpRanges.from_settings(SETTINGS, kube=secrets),
+        outbound_ranges=OutboundIpRanges.from_settings(config, kube=secrets),
     )
     memo["driver"] = Driver(
-        Schedule(resync_seconds=SETTINGS.resync_seconds),
+        Schedule(resync_seconds=config.resync_seconds),
         sinks=EventSink,
-        fast_seconds=SETTINGS.fast_seconds,
+        fast_seconds=config.fast_seconds,
     )
     # /metrics; a standalone operator (one replica) is its own leader.
-    metrics.serve(SETTINGS.metrics_port)
+    metrics.serve(config.metrics_port)
 
 
-@kopf.on.cleanup()
-async def close(memo: kopf.Memo, **_: Any) -> None:
+async def _close(memo: kopf.Memo) -> None:
     await probes.stop(memo)
     runtime: Runtime = memo["runtime"]
     await runtime.pool.close()
     await memo["secrets"].close()
-
-
-@kopf.on.login()
-async def login(settings: kopf.OperatorSettings, **_: Any) -> kopf.ConnectionInfo | None:
-    """In-cluster service account first, else the kubeconfig (KUBECONFIG or ~/.kube/config)."""
-    return await kubelogin.login(settings)
