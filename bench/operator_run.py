@@ -13,11 +13,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ncc_emulator import endpoints
 from ncc_testenv import controlplane
 
-from .params import GET_RULE, LIST_RULES, REGION, S3_SERVICE, Params, bucket_name, ncc_name
-from .procs import Emulator, OperatorProcess, reads_of, writes_of
+from .params import REGION, S3_SERVICE, Params, bucket_name, ncc_name
+from .procs import Emulator, OperatorProcess
 from .watch import StatusWatch
+
+_RULE_READS = (endpoints.GET_RULE.key, endpoints.LIST_RULES.key)
+
+
+def _rule_reads(counts: dict[str, int]) -> int:
+    return sum(counts.get(key, 0) for key in _RULE_READS)
+
 
 ROOT = Path(__file__).resolve().parents[1]
 GROUP_VERSION = "networking.ncc-operator.io/v1alpha1"
@@ -221,15 +229,13 @@ class OperatorBench:
         cpu = operator.cpu_seconds() - cpu
         counts = self.emulator.admin.request_counts()
         status, metadata = watch.window(started, ended)
-        reads, writes = reads_of(counts), writes_of(counts)
+        reads, writes = endpoints.reads(counts), endpoints.writes(counts)
         per = float(params.idle_resyncs)
         self.result.idle = {
             "seconds": round(ended - started, 1),
             "resyncs": params.idle_resyncs,
             "reads_per_resync": round(sum(reads.values()) / per, 2),
-            "rule_reads_per_resync": round(
-                (counts.get(GET_RULE, 0) + counts.get(LIST_RULES, 0)) / per, 2
-            ),
+            "rule_reads_per_resync": round(_rule_reads(counts) / per, 2),
             "writes": sum(writes.values()),
             "status_patches": status,
             "metadata_patches": metadata,
@@ -267,9 +273,9 @@ class OperatorBench:
         self.result.restart = {
             "process_start_seconds": round(up, 2),
             "steady_seconds": round(steady_at - started, 2),
-            "writes": sum(writes_of(counts).values()),
-            "reads": sum(reads_of(counts).values()),
-            "rule_reads": counts.get(GET_RULE, 0) + counts.get(LIST_RULES, 0),
+            "writes": sum(endpoints.writes(counts).values()),
+            "reads": sum(endpoints.reads(counts).values()),
+            "rule_reads": _rule_reads(counts),
             "status_patches": status,
             "metadata_patches": metadata,
             "requests": counts,

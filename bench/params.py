@@ -10,20 +10,7 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
-ACCOUNT_PATH = "/api/2.0/accounts/{account_id}"
-NCCS_PATH = ACCOUNT_PATH + "/network-connectivity-configs"
-NCC_PATH = NCCS_PATH + "/{network_connectivity_config_id}"
-RULES_PATH = NCC_PATH + "/private-endpoint-rules"
-RULE_PATH = RULES_PATH + "/{private_endpoint_rule_id}"
-WORKSPACES_PATH = ACCOUNT_PATH + "/workspaces"
-WORKSPACE_PATH = WORKSPACES_PATH + "/{workspace_id}"
-
-CREATE_RULE = f"POST {RULES_PATH}"
-GET_RULE = f"GET {RULE_PATH}"
-LIST_RULES = f"GET {RULES_PATH}"
-GET_NCC = f"GET {NCC_PATH}"
-LIST_NCCS = f"GET {NCCS_PATH}"
-LIST_WORKSPACES = f"GET {WORKSPACES_PATH}"
+from ncc_emulator import endpoints
 
 REGION = "us-east-1"
 S3_SERVICE = f"com.amazonaws.{REGION}.s3"
@@ -71,7 +58,10 @@ class Params:
         )
 
     def latency_faults(self) -> dict[str, float]:
-        return {"*": self.latency_ms / 1000.0, CREATE_RULE: self.create_latency_ms / 1000.0}
+        return {
+            "*": self.latency_ms / 1000.0,
+            endpoints.CREATE_RULE.key: self.create_latency_ms / 1000.0,
+        }
 
     def emulator_config(self) -> dict[str, Any]:
         return {

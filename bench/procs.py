@@ -1,69 +1,34 @@
 """Child processes of the benchmark: the emulator and the operator, each a separate process.
 
-Both die with the benchmark even if it is SIGKILLed (``PR_SET_PDEATHSIG``), run in their own
-process group, and are stopped by pid (never by name). The emulator runs in its own process so
-that neither the SDK baseline's threads nor the status watch share its interpreter lock.
+Both are started and stopped by the one launcher, :mod:`ncc_testenv.processes`: they die with the
+benchmark even if it is SIGKILLed, run in their own process group, and are stopped by pid (never
+by name). The emulator runs in its own process so that neither the SDK baseline's threads nor the
+status watch share its interpreter lock.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import json
 import os
 import signal
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import httpx
 
+from ncc_emulator import endpoints
 from ncc_emulator.testing import EmulatorAdmin
+from ncc_testenv import processes
 
 from .params import Params
 
 ROOT = Path(__file__).resolve().parents[1]
-_PR_SET_PDEATHSIG = 1
-_prctl = ctypes.CDLL(None, use_errno=True).prctl  # resolved before any fork
-
-
-def _die_with_parent() -> None:
-    _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-
-
-def _spawn(
-    argv: list[str], *, env: dict[str, str], log: Path, stdin: int | None = None
-) -> subprocess.Popen[bytes]:
-    with log.open("ab") as out:
-        return subprocess.Popen(
-            argv,
-            env=env,
-            cwd=ROOT,
-            stdin=stdin if stdin is not None else subprocess.DEVNULL,
-            stdout=subprocess.PIPE if stdin is not None else out,
-            stderr=out,
-            start_new_session=True,
-            preexec_fn=_die_with_parent,  # noqa: PLW1509 - only a prctl call, resolved beforehand
-            close_fds=True,
-        )
-
-
-def _kill(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM, grace: float = 10.0) -> None:
-    if proc.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, sig)
-        try:
-            proc.wait(timeout=grace)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
-    # Anything the process left in its group.
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)
+_STOP_GRACE = 10.0
+_MIB = 1024.0 * 1024.0
 
 
 @dataclass
@@ -75,32 +40,18 @@ class Emulator:
     client_id: str
     client_secret: str
     admin: EmulatorAdmin
-    proc: subprocess.Popen[bytes] = field(repr=False)
+    proc: processes.Process = field(repr=False)
 
     def stop(self) -> None:
         self.admin.close()
-        stdin: IO[bytes] | None = self.proc.stdin
-        if stdin is not None:
+        if self.proc.stdin is not None:
             with contextlib.suppress(OSError):
-                stdin.close()  # EOF: the child stops its server and exits
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.proc.wait(timeout=10)
-        _kill(self.proc)
+                self.proc.stdin.close()  # EOF: the child stops its server and exits
+        self.proc.wait(_STOP_GRACE)
+        processes.stop(self.proc, grace=_STOP_GRACE)
 
     def writes(self) -> dict[str, int]:
-        return writes_of(self.admin.request_counts())
-
-
-def writes_of(counts: dict[str, int]) -> dict[str, int]:
-    return {
-        k: n
-        for k, n in counts.items()
-        if k.split(" ")[0] in {"POST", "PATCH", "PUT", "DELETE"} and " /api/" in k
-    }
-
-
-def reads_of(counts: dict[str, int]) -> dict[str, int]:
-    return {k: n for k, n in counts.items() if k.startswith("GET /api/")}
+        return endpoints.writes(self.admin.request_counts())
 
 
 def start_emulator(params: Params, workdir: Path, name: str) -> Emulator:
@@ -110,16 +61,17 @@ def start_emulator(params: Params, workdir: Path, name: str) -> Emulator:
         "config": params.emulator_config(),
         "client_secret": f"bench-{name}-secret",
     }
-    proc = _spawn(
+    proc = processes.start(
         [sys.executable, "-m", "bench.emulator_proc", json.dumps(spec)],
-        env=dict(os.environ),
-        log=workdir / f"emulator-{name}.log",
-        stdin=subprocess.PIPE,
+        workdir / f"emulator-{name}.log",
+        env=os.environ,
+        cwd=ROOT,
+        pipes=True,
     )
     assert proc.stdout is not None
     line = proc.stdout.readline()
     if not line:
-        _kill(proc)
+        processes.stop(proc, grace=_STOP_GRACE)
         log = (workdir / f"emulator-{name}.log").read_text(errors="replace")[-2000:]
         raise RuntimeError(f"the emulator did not start:\n{log}")
     info: dict[str, Any] = json.loads(line)
@@ -143,25 +95,13 @@ class OperatorProcess:
     namespace: str
     log: Path
     metrics_port: int
-    proc: subprocess.Popen[bytes] | None = None
+    proc: processes.Process | None = None
     started_at: float = 0.0
 
     def start(self) -> None:
         assert self.proc is None
-        self.proc = _spawn(
-            [
-                sys.executable,
-                "-m",
-                "ncc_operator",
-                "run",
-                "--namespace",
-                self.namespace,
-                "--liveness",
-                "",
-            ],
-            env=self.env,
-            log=self.log,
-        )
+        argv = [sys.executable, "-m", "ncc_operator", "run", "--namespace", self.namespace]
+        self.proc = processes.start([*argv, "--liveness", ""], self.log, env=self.env, cwd=ROOT)
         self.started_at = time.monotonic()
 
     @property
@@ -170,11 +110,11 @@ class OperatorProcess:
         return self.proc.pid
 
     def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
+        return self.proc is not None and self.proc.alive()
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
         if self.proc is not None:
-            _kill(self.proc, sig)
+            processes.stop(self.proc, sig=sig, grace=_STOP_GRACE)
             self.proc = None
 
     def metrics(self) -> str:
@@ -206,16 +146,11 @@ class OperatorProcess:
 
     def peak_rss_mb(self) -> float:
         """VmHWM (peak resident set) of the operator process, in MiB."""
-        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024.0
-        return 0.0
+        return processes.peak_rss_bytes(self.pid) / _MIB
 
     def cpu_seconds(self) -> float:
         """User + system CPU time the operator process has used so far."""
-        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        ticks = os.sysconf("SC_CLK_TCK")
-        return (int(fields[11]) + int(fields[12])) / ticks  # utime, stime (fields 14, 15)
+        return processes.cpu_seconds(self.pid)
 
     def databricks_requests(self) -> dict[str, float]:
         """The operator's own count of Databricks HTTP attempts by operation and status code."""

@@ -1,29 +1,25 @@
 """The unauthenticated admin API under ``/_emulator/``: play the cloud owner, move the clock,
-configure behaviour and faults, register credentials, read request counters, reset, dump.
+configure behaviour and faults, register credentials, read request counters, serve another
+ip-ranges document, reset, dump.
 
 Other people's tests and benchmarks drive these exact shapes; docs/emulator.md documents them.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
-from . import persistence
 from .auth import FederationPolicy, parse_jwks
 from .errors import ApiError, invalid_parameter, json_response
+from .httpcommon import emulator as _emu
+from .httpcommon import read_body
+from .ipranges import IpRangesDocument
 from .lifecycle import OWNER_ACTIONS
-from .routes import EMULATOR, read_body
-
-if TYPE_CHECKING:
-    from .server import Emulator
+from .state import snapshot
 
 PREFIX = "/_emulator"
-
-
-def _emu(request: web.Request) -> Emulator:
-    return request.app[EMULATOR]
 
 
 def _field(body: dict[str, Any], key: str, kind: type | tuple[type, ...]) -> Any:
@@ -154,7 +150,26 @@ async def reset(request: web.Request) -> web.Response:
 async def state(request: web.Request) -> web.Response:
     emu = _emu(request)
     emu.store.settle_all()
-    return json_response(persistence.snapshot(emu))
+    return json_response(snapshot(emu))
+
+
+async def put_ip_ranges(request: web.Request) -> web.Response:
+    served, body = _emu(request).ip_ranges, await read_body(request)
+    if "status" in body:
+        status = body["status"]
+        if isinstance(status, bool) or not isinstance(status, int) or not 200 <= status <= 599:
+            raise invalid_parameter("'status' must be an HTTP status (200-599).")
+        served.status = status
+    if "document" in body:
+        served.document = body["document"]
+    if not {"status", "document"} & body.keys():
+        raise invalid_parameter("Give 'document' and/or 'status'.")
+    return json_response({"status": served.status})
+
+
+async def delete_ip_ranges(request: web.Request) -> web.Response:
+    _emu(request).ip_ranges = IpRangesDocument()
+    return json_response({"status": 200})
 
 
 def add_admin_routes(app: web.Application) -> None:
@@ -176,3 +191,5 @@ def add_admin_routes(app: web.Application) -> None:
     r.add_post(f"{PREFIX}/pats", add_pat)
     r.add_post(f"{PREFIX}/reset", reset)
     r.add_get(f"{PREFIX}/state", state)
+    r.add_put(f"{PREFIX}/ip-ranges", put_ip_ranges)
+    r.add_delete(f"{PREFIX}/ip-ranges", delete_ip_ranges)

@@ -9,24 +9,14 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from . import endpoints
 from .auth import OAuthError
 from .errors import json_response, oauth_error
-from .routes import EMULATOR
+from .httpcommon import emulator as _emu
 
-if TYPE_CHECKING:
-    from .server import Emulator
-
-# Route paths, not secrets (ruff's S105 pattern-matches the word "token").
-HOST_METADATA = "/.well-known/databricks-config"
-ACCOUNT_DISCOVERY = "/oidc/accounts/{account_id}/.well-known/oauth-authorization-server"
-HOST_DISCOVERY = "/oidc/.well-known/oauth-authorization-server"
-ACCOUNT_TOKEN = "/oidc/accounts/{account_id}/v1/token"  # noqa: S105
-HOST_TOKEN = "/oidc/v1/token"  # noqa: S105
-AAD_TOKEN = "/aad/{tenant}/oauth2/token"  # noqa: S105
 TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"  # noqa: S105
 
 
@@ -35,7 +25,7 @@ def base_url(request: web.Request) -> str:
 
 
 async def host_metadata(request: web.Request) -> web.Response:
-    emu: Emulator = request.app[EMULATOR]
+    emu = _emu(request)
     return json_response(
         {
             "oidc_endpoint": f"{base_url(request)}/oidc/accounts/{{account_id}}",
@@ -55,7 +45,7 @@ def _discovery(issuer: str) -> dict[str, str]:
 
 
 async def account_discovery(request: web.Request) -> web.Response:
-    emu: Emulator = request.app[EMULATOR]
+    emu = _emu(request)
     if request.match_info["account_id"] != emu.account_id:
         return oauth_error(404, "invalid_request", "Unknown account.")
     return json_response(_discovery(f"{base_url(request)}/oidc/accounts/{emu.account_id}"))
@@ -78,7 +68,7 @@ def _basic_credentials(request: web.Request) -> tuple[str | None, str | None]:
 
 
 async def token(request: web.Request) -> web.Response:
-    emu: Emulator = request.app[EMULATOR]
+    emu = _emu(request)
     if request.match_info.get("account_id", emu.account_id) != emu.account_id:
         return oauth_error(404, "invalid_request", "Unknown account.")
     form = await request.post()
@@ -112,7 +102,7 @@ async def token(request: web.Request) -> web.Response:
 
 async def aad_token(request: web.Request) -> web.Response:
     """Entra ID v1 client-credentials (``resource`` form field), for ``azure-client-secret``."""
-    emu: Emulator = request.app[EMULATOR]
+    emu = _emu(request)
     form = await request.post()
     if form.get("grant_type") != "client_credentials":
         return oauth_error(400, "unsupported_grant_type", "Only client_credentials is supported.")
@@ -136,9 +126,13 @@ async def aad_token(request: web.Request) -> web.Response:
 
 
 def add_auth_routes(app: web.Application) -> None:
-    app.router.add_get(HOST_METADATA, host_metadata)
-    app.router.add_get(ACCOUNT_DISCOVERY, account_discovery)
-    app.router.add_get(HOST_DISCOVERY, host_discovery)
-    app.router.add_post(ACCOUNT_TOKEN, token)
-    app.router.add_post(HOST_TOKEN, token)
-    app.router.add_post(AAD_TOKEN, aad_token)
+    handlers = {
+        endpoints.HOST_METADATA: host_metadata,
+        endpoints.ACCOUNT_DISCOVERY: account_discovery,
+        endpoints.HOST_DISCOVERY: host_discovery,
+        endpoints.ACCOUNT_TOKEN: token,
+        endpoints.HOST_TOKEN: token,
+        endpoints.AAD_TOKEN: aad_token,
+    }
+    for route, handler in handlers.items():
+        app.router.add_route(route.method, route.template, handler)

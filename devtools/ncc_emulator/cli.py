@@ -16,8 +16,9 @@ import click
 from aiohttp import web
 
 from .faults import parse_latency_spec
-from .server import Emulator, build_app
+from .server import build_app
 from .settings import PROFILES, EmulatorConfig
+from .state import Emulator
 from .testing import DEMO_ACCOUNT_ID, DEMO_CLIENT_ID
 
 # A local fake's well-known demo credential, never a real secret; override it for shared hosts.

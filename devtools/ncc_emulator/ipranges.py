@@ -8,26 +8,19 @@ one of a stored copy of the live document (docs/emulator.md cites it): ``timesta
 ``type`` (inbound/outbound), ``ipv4Prefixes`` and ``ipv6Prefixes``. The addresses here are
 documentation ranges (RFC 5737, RFC 3849), never real Databricks ones.
 
-``PUT /_emulator/ip-ranges`` serves another document (``{"document": …}``, served as given, so a
-test can serve a broken one) or an error status (``{"status": 503}``); ``DELETE`` restores this
-fixture.
+``PUT /_emulator/ip-ranges`` (admin) serves another document (``{"document": …}``, served as
+given, so a test can serve a broken one) or an error status (``{"status": 503}``); ``DELETE``
+restores this fixture. This module holds the document only; ``routes`` serves it.
 """
 
 from __future__ import annotations
 
 import copy
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from aiohttp import web
+from .endpoints import IP_RANGES
 
-from .errors import invalid_parameter, json_response
-from .routes import EMULATOR, read_body
-
-if TYPE_CHECKING:
-    from .server import Emulator
-
-PATH = "/networking/v1/ip-ranges.json"
-ADMIN_PATH = "/_emulator/ip-ranges"
+PATH = IP_RANGES.template
 FIXTURE_TIMESTAMP = 1788759480  # 2026-09-07T05:38:00Z, the stored copy's own timestamp
 
 
@@ -65,39 +58,3 @@ class IpRangesDocument:
     def __init__(self) -> None:
         self.document: Any = copy.deepcopy(FIXTURE)
         self.status: int = 200
-
-
-def _emu(request: web.Request) -> Emulator:
-    return request.app[EMULATOR]
-
-
-async def get_ip_ranges(request: web.Request) -> web.Response:
-    served = _emu(request).ip_ranges
-    if served.status != 200:
-        return web.Response(status=served.status, text="unavailable\n")
-    return json_response(served.document)
-
-
-async def put_ip_ranges(request: web.Request) -> web.Response:
-    served, body = _emu(request).ip_ranges, await read_body(request)
-    if "status" in body:
-        status = body["status"]
-        if isinstance(status, bool) or not isinstance(status, int) or not 200 <= status <= 599:
-            raise invalid_parameter("'status' must be an HTTP status (200-599).")
-        served.status = status
-    if "document" in body:
-        served.document = body["document"]
-    if not {"status", "document"} & body.keys():
-        raise invalid_parameter("Give 'document' and/or 'status'.")
-    return json_response({"status": served.status})
-
-
-async def delete_ip_ranges(request: web.Request) -> web.Response:
-    _emu(request).ip_ranges = IpRangesDocument()
-    return json_response({"status": 200})
-
-
-def add_ip_ranges_routes(app: web.Application) -> None:
-    app.router.add_get(PATH, get_ip_ranges)
-    app.router.add_put(ADMIN_PATH, put_ip_ranges)
-    app.router.add_delete(ADMIN_PATH, delete_ip_ranges)

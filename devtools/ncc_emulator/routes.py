@@ -1,51 +1,21 @@
-"""The Account API routes: NCCs, private endpoint rules and workspaces.
-
-Route templates are module constants because ``GET /_emulator/requests`` reports counts keyed by
-them, and tests and benchmarks read those keys.
+"""The Account API handlers: NCCs, private endpoint rules, workspaces and the public
+``ip-ranges.json``, registered at the templates of ``endpoints.ROUTES``.
 """
 
 from __future__ import annotations
 
-import json
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from . import endpoints
+from .endpoints import Route
 from .errors import invalid_parameter, json_response
+from .httpcommon import emulator as _emu
+from .httpcommon import read_body
 from .validation import unwrap
 
-if TYPE_CHECKING:
-    from .server import Emulator
-
-ACCOUNT = "/api/2.0/accounts/{account_id}"
-NCCS = ACCOUNT + "/network-connectivity-configs"
-NCC = NCCS + "/{network_connectivity_config_id}"
-RULES = NCC + "/private-endpoint-rules"
-RULE = RULES + "/{private_endpoint_rule_id}"
-WORKSPACES = ACCOUNT + "/workspaces"
-WORKSPACE = WORKSPACES + "/{workspace_id}"
-
-# Create calls: the slow-create fault applies to exactly these.
-CREATE_ROUTES = frozenset({f"POST {NCCS}", f"POST {RULES}"})
-
-EMULATOR: web.AppKey[Emulator] = web.AppKey("emulator")
-
-
-async def read_body(request: web.Request) -> dict[str, Any]:
-    raw = await request.read()
-    if not raw.strip():
-        return {}
-    try:
-        body = json.loads(raw)
-    except ValueError as exc:
-        raise invalid_parameter(f"Malformed JSON request body: {exc}") from exc
-    if not isinstance(body, dict):
-        raise invalid_parameter("Request body must be a JSON object.")
-    return body
-
-
-def _emu(request: web.Request) -> Emulator:
-    return request.app[EMULATOR]
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def _ids(request: web.Request) -> tuple[str, str]:
@@ -132,17 +102,31 @@ async def patch_workspace(request: web.Request) -> web.Response:
     return json_response(store.workspace_view(ws))
 
 
+async def get_ip_ranges(request: web.Request) -> web.Response:
+    served = _emu(request).ip_ranges
+    if served.status != 200:
+        return web.Response(status=served.status, text="unavailable\n")
+    return json_response(served.document)
+
+
+_HANDLERS: dict[Route, Handler] = {
+    endpoints.CREATE_NCC: create_ncc,
+    endpoints.LIST_NCCS: list_nccs,
+    endpoints.GET_NCC: get_ncc,
+    endpoints.PATCH_NCC: patch_ncc,
+    endpoints.DELETE_NCC: delete_ncc,
+    endpoints.CREATE_RULE: create_rule,
+    endpoints.LIST_RULES: list_rules,
+    endpoints.GET_RULE: get_rule,
+    endpoints.PATCH_RULE: patch_rule,
+    endpoints.DELETE_RULE: delete_rule,
+    endpoints.LIST_WORKSPACES: list_workspaces,
+    endpoints.GET_WORKSPACE: get_workspace,
+    endpoints.PATCH_WORKSPACE: patch_workspace,
+    endpoints.IP_RANGES: get_ip_ranges,
+}
+
+
 def add_api_routes(app: web.Application) -> None:
-    app.router.add_post(NCCS, create_ncc)
-    app.router.add_get(NCCS, list_nccs)
-    app.router.add_get(NCC, get_ncc)
-    app.router.add_patch(NCC, patch_ncc)
-    app.router.add_delete(NCC, delete_ncc)
-    app.router.add_post(RULES, create_rule)
-    app.router.add_get(RULES, list_rules)
-    app.router.add_get(RULE, get_rule)
-    app.router.add_patch(RULE, patch_rule)
-    app.router.add_delete(RULE, delete_rule)
-    app.router.add_get(WORKSPACES, list_workspaces)
-    app.router.add_get(WORKSPACE, get_workspace)
-    app.router.add_patch(WORKSPACE, patch_workspace)
+    for route, handler in _HANDLERS.items():
+        app.router.add_route(route.method, route.template, handler)

@@ -23,8 +23,9 @@ import jwt
 from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from .server import Emulator, build_app
+from .server import build_app
 from .settings import EmulatorConfig
+from .state import Emulator
 
 DEMO_ACCOUNT_ID = "0d5b5a1e-7c55-4c8e-9d3a-5e1f00c0ffee"
 DEMO_CLIENT_ID = "ncc-emulator-sp"

@@ -1,9 +1,10 @@
 """``ncc-operator testenv up|down|status``: a control plane for the demo and for poking around.
 
-``up`` starts etcd + kube-apiserver detached (they outlive the CLI), records their PIDs and work
-dir in ``${XDG_CACHE_HOME:-~/.cache}/ncc-operator/testenv/state.json`` and prints
-``export KUBECONFIG=...`` on stdout (so ``eval "$(ncc-operator testenv up)"`` works); everything
-else goes to stderr. ``down`` stops both and removes the work dir.
+``up`` starts etcd + kube-apiserver detached (they outlive the CLI), records their identities
+(pid and start time, :class:`~ncc_testenv.processes.ProcessId`) and work dir in
+``${XDG_CACHE_HOME:-~/.cache}/ncc-operator/testenv/state.json`` and prints ``export KUBECONFIG=...``
+on stdout (so ``eval "$(ncc-operator testenv up)"`` works); everything else goes to stderr.
+``down`` stops both and removes the work dir.
 """
 
 from __future__ import annotations
@@ -31,21 +32,22 @@ def _read_state() -> dict[str, Any] | None:
     return state
 
 
-def _ours(state: dict[str, Any]) -> dict[str, int]:
-    """The recorded PIDs still running our binaries (a recycled PID is left alone)."""
-    return {
-        name: pid
-        for name, pid in state["pids"].items()
-        if processes.alive(pid) and name in processes.cmdline(pid)
-    }
+def _ours(state: dict[str, Any]) -> dict[str, processes.ProcessId]:
+    """The recorded servers still running (a recycled PID is not ours and is left alone)."""
+    found = {}
+    for name, record in state.get("processes", {}).items():
+        process = processes.ProcessId.from_json(record)
+        if process is not None and process.alive():
+            found[name] = process
+    return found
 
 
-def _stop(state: dict[str, Any]) -> dict[str, int]:
+def _stop(state: dict[str, Any]) -> dict[str, processes.ProcessId]:
     """Stop what still runs of a recorded control plane, remove its files; returns what ran."""
     running = _ours(state)
-    for name in ("kube-apiserver", "etcd"):  # apiserver first: it exits fast while etcd is up
+    for name in controlplane.STOP_ORDER:
         if name in running:
-            processes.terminate([running[name]], grace=3.0)
+            processes.stop(running[name], grace=3.0)
     shutil.rmtree(state["workdir"], ignore_errors=True)
     state_file().unlink(missing_ok=True)
     return running
@@ -73,7 +75,7 @@ def up() -> None:
         raise click.ClickException(str(error)) from error
     state_file().parent.mkdir(parents=True, exist_ok=True)
     record = {
-        "pids": plane.pids,
+        "processes": {name: pid.to_json() for name, pid in plane.identities.items()},
         "workdir": str(workdir),
         "kubeconfig": str(plane.kubeconfig),
         "server": plane.server,
@@ -112,6 +114,7 @@ def status() -> None:
         ready = proc == "ok"
     click.echo(f"{'up' if ready else 'unhealthy'} {state['server']}")
     click.echo(f"kubeconfig: {state['kubeconfig']}")
-    click.echo(f"pids: {json.dumps(state['pids'])} (running: {', '.join(sorted(running))})")
+    pids = {name: record.get("pid") for name, record in state.get("processes", {}).items()}
+    click.echo(f"pids: {json.dumps(pids)} (running: {', '.join(sorted(running))})")
     if not ready:
         raise SystemExit(1)

@@ -13,7 +13,6 @@ import contextlib
 import shutil
 import socket
 import ssl
-import subprocess
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -35,6 +34,9 @@ _DISABLED_ADMISSION = (
     "NodeDeclaredFeatureValidator,PodResizeValidator"
 )
 _READY_TIMEOUT = 90.0
+# The apiserver first, then etcd: an apiserver whose etcd is gone retries instead of exiting (5 s
+# and more); one stopped while etcd is up exits in about a second.
+STOP_ORDER = ("kube-apiserver", "etcd")
 _ATTEMPTS = 3
 
 
@@ -46,24 +48,27 @@ class ControlPlaneError(RuntimeError):
 class ControlPlane(Cluster):
     workdir: Path = Path()
     pki: pki_mod.Pki | None = None
-    pids: dict[str, int] = field(default_factory=dict)
-    procs: list[subprocess.Popen[bytes]] = field(default_factory=list, repr=False)
+    children: dict[str, processes.Process] = field(default_factory=dict, repr=False)
     started_in: float = 0.0
     owns_workdir: bool = True
+
+    @property
+    def pids(self) -> dict[str, int]:
+        return {name: child.pid for name, child in self.children.items()}
+
+    @property
+    def identities(self) -> dict[str, processes.ProcessId]:
+        """What to record to find (and stop) detached servers again from another process."""
+        return {name: child.id for name, child in self.children.items()}
 
     def stop(self) -> float:
         """Stop both servers (apiserver first), remove the work dir; returns seconds spent."""
         started = time.monotonic()
-        # One after the other: an apiserver whose etcd is gone retries instead of exiting (5s+),
-        # one stopped first exits in about a second.
-        for name in ("kube-apiserver", "etcd"):
-            if name in self.pids:
-                processes.terminate([self.pids[name]], grace=3.0)
-        for proc in self.procs:
-            proc.poll()  # already reaped: just lets Popen know, so it does not warn later
+        for name in STOP_ORDER:  # one after the other: see STOP_ORDER
+            if name in self.children:
+                processes.stop(self.children[name], grace=3.0)
         processes.unregister(id(self))
-        self.pids.clear()
-        self.procs.clear()
+        self.children.clear()
         if self.owns_workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)
         return time.monotonic() - started
@@ -174,8 +179,8 @@ def _wait_ready(plane: ControlPlane, timeout: float) -> None:
     last = "no answer yet"
     with httpx.Client(verify=plane.ssl_context(), timeout=2.0) as client:
         while time.monotonic() < deadline:
-            for name, pid in plane.pids.items():
-                if not processes.alive(pid):
+            for name, child in plane.children.items():
+                if not child.alive():
                     log = plane.workdir / f"{name}.log"
                     tail = _log_tail(log)
                     raise ControlPlaneError(f"{name} exited during start-up; {log}:\n{tail}")
@@ -204,9 +209,8 @@ def _launch(plane: ControlPlane, etcd: Path, apiserver: Path, *, detached: bool)
         ("etcd", _etcd_argv(etcd, plane.workdir / "etcd-data", etcd_port, peer_port)),
         ("kube-apiserver", _apiserver_argv(apiserver, plane.pki, etcd_port, port)),
     ):
-        proc = processes.spawn(argv, plane.workdir / f"{name}.log", detached=detached)
-        plane.procs.append(proc)
-        plane.pids[name] = proc.pid
+        log = plane.workdir / f"{name}.log"
+        plane.children[name] = processes.start(argv, log, detached=detached)
     _wait_ready(plane, _READY_TIMEOUT)
 
 

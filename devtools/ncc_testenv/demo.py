@@ -7,9 +7,10 @@ API (approve one rule, reject another); waits for the operator to report it; pri
 ``kubectl get databricks -A`` and how to poke further. ``ncc-operator demo --down`` stops
 everything and removes the work dir.
 
-What runs is recorded (PIDs with their start times, so a recycled PID is never signalled; paths;
-URLs) in ``${XDG_CACHE_HOME:-~/.cache}/ncc-operator/demo/state.json``. Running ``demo`` again
-tears the previous demo down first.
+What runs is recorded (each process's :class:`~ncc_testenv.processes.ProcessId`, PID and start
+time, so a recycled PID is never signalled; paths; URLs) in
+``${XDG_CACHE_HOME:-~/.cache}/ncc-operator/demo/state.json``. Running ``demo`` again tears the
+previous demo down first.
 
 This module drives the operator only as a process (``ncc-operator run``) and the emulator only
 over HTTP: it imports neither the handlers nor the resources layer.
@@ -77,23 +78,10 @@ def state_file() -> Path:
 # -- processes we started ------------------------------------------------------------------------
 
 
-def _start_time(pid: int) -> str:
-    """The kernel's start time of ``pid`` (field 22 of /proc/PID/stat); "" when it is gone."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return ""
-    return stat.rsplit(")", 1)[1].split()[19]
-
-
-def _ours(record: dict[str, Any]) -> bool:
-    """True while the recorded process still runs (same PID *and* same start time)."""
-    pid = int(record["pid"])
-    return processes.alive(pid) and _start_time(pid) == record["start"]
-
-
-def _record(pid: int) -> dict[str, Any]:
-    return {"pid": pid, "start": _start_time(pid)}
+def _ours(record: dict[str, Any]) -> processes.ProcessId | None:
+    """The recorded process while it still runs (same PID *and* same start time), else None."""
+    process = processes.ProcessId.from_json(record)
+    return process if process is not None and process.alive() else None
 
 
 def _read_state() -> dict[str, Any] | None:
@@ -116,8 +104,8 @@ def _write_state(state: dict[str, Any]) -> None:
 
 
 # Stop order: the operator first (it would log errors about a vanishing API), then the emulator,
-# then the apiserver while etcd is still up (it exits fast then), then etcd.
-_STOP_ORDER = ("operator", "emulator", "kube-apiserver", "etcd")
+# then the control plane in its own order.
+_STOP_ORDER = ("operator", "emulator", *controlplane.STOP_ORDER)
 
 
 def _stop_processes(state: dict[str, Any]) -> list[str]:
@@ -125,9 +113,9 @@ def _stop_processes(state: dict[str, Any]) -> list[str]:
     stopped = []
     procs: dict[str, dict[str, Any]] = state.get("processes", {})
     for name in _STOP_ORDER:
-        record = procs.get(name)
-        if record and _ours(record):
-            processes.terminate([int(record["pid"])], grace=8.0 if name == "operator" else 3.0)
+        running = _ours(procs[name]) if name in procs else None
+        if running is not None:
+            processes.stop(running, grace=8.0 if name == "operator" else 3.0)
             stopped.append(name)
     return stopped
 
@@ -266,19 +254,6 @@ def _prepare_workdir(workdir: Path | None) -> Path:
     return workdir
 
 
-def _spawn(argv: list[str], log: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    with log.open("ab") as out:
-        return subprocess.Popen(  # noqa: S603 - our own CLI, argv list
-            argv,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=env,
-            start_new_session=True,  # own group: outlives us, and --down reaches its children
-            close_fds=True,
-        )
-
-
 def up(emulator_port: int, metrics_port: int, workdir_opt: Path | None) -> None:
     started = time.monotonic()
     previous = _read_state()
@@ -331,8 +306,8 @@ def _up(state: dict[str, Any], workdir: Path, emulator_port: int, metrics_port: 
 
     with _step(1, f"starting control plane (etcd + kube-apiserver){_binaries_note()}"):
         plane = controlplane.start(workdir / "controlplane", detached=True)
-        for name, pid in plane.pids.items():
-            procs[name] = _record(pid)
+        for name, pid in plane.identities.items():
+            procs[name] = pid.to_json()
         state.update(
             kubeconfig=str(plane.kubeconfig),
             kubectl=str(plane.kubectl_path),
@@ -354,14 +329,14 @@ def _up(state: dict[str, Any], workdir: Path, emulator_port: int, metrics_port: 
             "--creating-seconds", "2",
             "--state-file", str(workdir / "emulator.json"),
         ]  # fmt: skip
-        emulator = _spawn(argv, log, base_env)
-        procs["emulator"] = _record(emulator.pid)
+        emulator = processes.start(argv, log, env=base_env, detached=True)
+        procs["emulator"] = emulator.id.to_json()
         _write_state(state)
         _wait(
             "the emulator did not answer",
             lambda: _http_ok(f"{emulator_url}/_emulator/clock"),
             timeout=20,
-            alive=lambda: emulator.poll() is None,
+            alive=emulator.alive,
             log=log,
         )
 
@@ -379,14 +354,14 @@ def _up(state: dict[str, Any], workdir: Path, emulator_port: int, metrics_port: 
             "NCC_OPERATOR_METRICS_PORT": str(metrics_port),
         }
         argv = [sys.executable, "-m", "ncc_operator", "run", "--liveness", ""]
-        operator = _spawn(argv, log, env)
-        procs["operator"] = _record(operator.pid)
+        operator = processes.start(argv, log, env=env, detached=True)
+        procs["operator"] = operator.id.to_json()
         _write_state(state)
         _wait(
             "the operator did not start",
             lambda: _http_ok(metrics_url),
             timeout=30,
-            alive=lambda: operator.poll() is None,
+            alive=operator.alive,
             log=log,
         )
 

@@ -9,10 +9,8 @@ environment so that transitions show up within seconds.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -23,6 +21,7 @@ from typing import Any
 import pytest
 
 from ncc_emulator.testing import RunningEmulator
+from ncc_testenv import processes
 from ncc_testenv.cluster import Cluster
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,52 +63,50 @@ def crds(control_plane: Cluster) -> Cluster:
 
 @dataclass
 class Operator:
-    """One ``ncc-operator run`` process watching one namespace (plus ``extra_namespaces``)."""
+    """One ``ncc-operator run`` process watching one namespace (plus ``extra_namespaces``).
+
+    Started, identified and stopped by :mod:`ncc_testenv.processes` (its own process group, dies
+    with pytest even on a hard kill); ``process`` is that handle while it runs.
+    """
 
     cluster: Cluster
     namespace: str
     log: Path
     env: dict[str, str] = field(default_factory=dict)
-    process: subprocess.Popen[bytes] | None = None
+    process: processes.Process | None = None
     extra_namespaces: list[str] = field(default_factory=list)
     """More namespaces to watch (cross-namespace tests); each becomes another ``--namespace``."""
     args: list[str] = field(default_factory=list)
     """More ``run`` options (leader election); later options win over the defaults above."""
 
+    STOP_GRACE = 20.0
+    """Seconds a stopped operator has to shut down before its group is SIGKILLed."""
+
+    def command(self) -> tuple[list[str], dict[str, str]]:
+        """The argv and environment to start (subclasses run the operator another way)."""
+        argv = [
+            sys.executable,
+            "-m",
+            "ncc_operator",
+            "run",
+            "--namespace",
+            self.namespace,
+            *[arg for extra in self.extra_namespaces for arg in ("--namespace", extra)],
+            "--liveness",
+            "",
+            *self.args,
+        ]
+        return argv, {**self.cluster.env, **FAST_ENV, **self.env}
+
     def start(self) -> None:
         assert self.process is None, "already running"
-        handle = self.log.open("ab")
-        self.process = subprocess.Popen(  # our own CLI
-            [
-                sys.executable,
-                "-m",
-                "ncc_operator",
-                "run",
-                "--namespace",
-                self.namespace,
-                *[arg for extra in self.extra_namespaces for arg in ("--namespace", extra)],
-                "--liveness",
-                "",
-                *self.args,
-            ],
-            env={**self.cluster.env, **FAST_ENV, **self.env},
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-            cwd=ROOT,
-            start_new_session=True,
-        )
+        argv, environment = self.command()
+        self.process = processes.start(argv, self.log, env=environment, cwd=ROOT)
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, sig)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
-        self.process = None
+        if self.process is not None:
+            processes.stop(self.process, sig=sig, grace=self.STOP_GRACE)
+            self.process = None
 
     def restart(self) -> None:
         self.stop()

@@ -1,7 +1,8 @@
 """Helpers shared by the PrivateEndpointRule cluster tests (``test_rules*.py``).
 
-Request-counter keys are the emulator's route templates (docs/emulator.md); ``oob_delete`` plays
-someone deleting a rule straight at Databricks, outside the operator.
+Request-counter keys come from the emulator's route table (``ncc_emulator.endpoints``), named as
+the tests use them; ``oob_delete`` plays someone deleting a rule straight at Databricks, outside
+the operator.
 """
 
 from __future__ import annotations
@@ -12,21 +13,17 @@ from typing import Any
 
 import httpx
 
+from ncc_emulator import endpoints
 from tests.cluster.conftest import Env
 
-ACCOUNT = "/api/2.0/accounts/{account_id}"
-NCCS = ACCOUNT + "/network-connectivity-configs"
-NCC = NCCS + "/{network_connectivity_config_id}"
-RULES = NCC + "/private-endpoint-rules"
-RULE = RULES + "/{private_endpoint_rule_id}"
-
-CREATE_RULE = f"POST {RULES}"
-LIST_RULES = f"GET {RULES}"
-GET_RULE = f"GET {RULE}"
-PATCH_RULE = f"PATCH {RULE}"
-DELETE_RULE = f"DELETE {RULE}"
-GET_NCC = f"GET {NCC}"
-LIST_NCCS = f"GET {NCCS}"
+NCCS = endpoints.NCCS
+CREATE_RULE = endpoints.CREATE_RULE.key
+LIST_RULES = endpoints.LIST_RULES.key
+GET_RULE = endpoints.GET_RULE.key
+PATCH_RULE = endpoints.PATCH_RULE.key
+DELETE_RULE = endpoints.DELETE_RULE.key
+GET_NCC = endpoints.GET_NCC.key
+LIST_NCCS = endpoints.LIST_NCCS.key
 
 RULE_KIND = "privateendpointrules"
 NCC_KIND = "networkconnectivityconfigs"
@@ -39,11 +36,7 @@ def count(env: Env, key: str) -> int:
 
 def writes(env: Env) -> dict[str, int]:
     """Every mutating API call the emulator has counted (auth token grants excluded)."""
-    return {
-        k: n
-        for k, n in env.emulator.admin.request_counts().items()
-        if k.split(" ")[0] in {"POST", "PATCH", "DELETE", "PUT"} and "/api/" in k
-    }
+    return endpoints.writes(env.emulator.admin.request_counts())
 
 
 def wait_until(check: Callable[[], bool], what: str, *, timeout: float = 30.0) -> None:
@@ -99,7 +92,7 @@ def oob_delete(env: Env, ncc_id: str, rule_id: str) -> dict[str, Any]:
             auth=(emu.client_id, emu.client_secret),
         )
         token.raise_for_status()
-        path = RULE.format(
+        path = endpoints.DELETE_RULE.path(
             account_id=emu.account_id,
             network_connectivity_config_id=ncc_id,
             private_endpoint_rule_id=rule_id,

@@ -89,9 +89,9 @@ def test_demo_up_and_down(tmp_path: Path) -> None:
         assert up.returncode == 0, f"demo failed:\n{up.stdout}\n{up.stderr}"
         assert state_file.is_file()
         state = json.loads(state_file.read_text())
-        pids = {name: int(rec["pid"]) for name, rec in state["processes"].items()}
+        pids = {n: processes.ProcessId.from_json(r) for n, r in state["processes"].items()}
         assert set(pids) == {"etcd", "kube-apiserver", "emulator", "operator"}
-        assert all(processes.alive(pid) for pid in pids.values()), pids
+        assert all(pid is not None and pid.alive() for pid in pids.values()), pids
     finally:
         down = _demo(env, "--down", timeout=60)
 
@@ -111,7 +111,8 @@ def test_demo_up_and_down(tmp_path: Path) -> None:
     assert down.returncode == 0, down.stderr
     assert "demo stopped (operator, emulator, kube-apiserver, etcd)" in down.stdout, down.stdout
     for name, pid in pids.items():
-        assert not processes.alive(pid), f"{name} (pid {pid}) still runs after demo --down"
+        assert pid is not None, name
+        assert not pid.alive(), f"{name} ({pid}) still runs after demo --down"
     pgrep = subprocess.run(
         ["pgrep", "-f", str(workdir)], capture_output=True, text=True, check=False
     )

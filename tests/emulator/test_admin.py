@@ -7,11 +7,10 @@ from typing import Any
 import httpx
 import pytest
 
+from ncc_emulator import endpoints
 from ncc_emulator.testing import RunningEmulator
 
 from .conftest import AZURE_BLOB, Api
-
-ACCOUNT = "/api/2.0/accounts/{account_id}"
 
 
 def test_request_counts_by_route_template(api: Api) -> None:
@@ -22,8 +21,8 @@ def test_request_counts_by_route_template(api: Api) -> None:
     api.call("GET", "/network-connectivity-configs/unknown")
     api.run.admin.state()  # admin calls are not counted
     assert api.run.admin.request_counts() == {
-        f"POST {ACCOUNT}/network-connectivity-configs": 1,
-        f"GET {ACCOUNT}/network-connectivity-configs/{{network_connectivity_config_id}}": 3,
+        endpoints.CREATE_NCC.key: 1,
+        endpoints.GET_NCC.key: 3,
     }
     api.run.admin.reset_counts()
     assert api.run.admin.request_counts() == {}

@@ -8,16 +8,16 @@ from typing import Any
 import httpx
 import pytest
 
+from ncc_emulator import endpoints
 from ncc_emulator.faults import parse_duration, parse_latency_spec
 
 from .conftest import Api, assert_error, fetch_token
 
-NCCS_TEMPLATE = "/api/2.0/accounts/{account_id}/network-connectivity-configs"
 NCCS = "/network-connectivity-configs"
 
 
 def test_latency_per_route(api: Api) -> None:
-    api.run.admin.set_faults(latency={f"GET {NCCS_TEMPLATE}": 0.4})
+    api.run.admin.set_faults(latency={endpoints.LIST_NCCS.key: 0.4})
     started = time.monotonic()
     api.ok("GET", NCCS)
     slow = time.monotonic() - started

@@ -22,6 +22,7 @@ from databricks.sdk.environments import (
     DatabricksEnvironment,
 )
 
+from ncc_emulator import endpoints
 from ncc_emulator.testing import RunningEmulator, TestIssuer
 
 T = TypeVar("T")
@@ -123,13 +124,13 @@ def account_client(tmp_path: Path) -> AccountClientFactory:
 
 def auth_calls(auth_type: str) -> dict[str, int]:
     """The wire calls Config() construction plus the first API call make, per auth type."""
-    metadata = {"GET /.well-known/databricks-config": 1}
-    discovery = {"GET /oidc/accounts/{account_id}/.well-known/oauth-authorization-server": 1}
-    token = {"POST /oidc/accounts/{account_id}/v1/token": 1}
+    metadata = {endpoints.HOST_METADATA.key: 1}
+    discovery = {endpoints.ACCOUNT_DISCOVERY.key: 1}
+    token = {endpoints.ACCOUNT_TOKEN.key: 1}
     if auth_type == "pat":
         return metadata
     if auth_type == "azure-client-secret":
-        return {**metadata, "POST /aad/{tenant}/oauth2/token": 2}
+        return {**metadata, endpoints.AAD_TOKEN.key: 2}
     return {**metadata, **discovery, **token}
 
 

@@ -14,14 +14,15 @@ from databricks.sdk import AccountClient
 from databricks.sdk.core import Config
 from databricks.sdk.errors import PermissionDenied
 
+from ncc_emulator import endpoints
 from ncc_emulator.testing import TestIssuer
 
 from .conftest import K8S_SUBJECT, WIF_CLIENT_ID, AccountClientFactory
 
 pytestmark = pytest.mark.fidelity
 
-TOKEN = "POST /oidc/accounts/{account_id}/v1/token"
-LIST = "GET /api/2.0/accounts/{account_id}/network-connectivity-configs"
+TOKEN = endpoints.ACCOUNT_TOKEN.key
+LIST = endpoints.LIST_NCCS.key
 
 
 @pytest.mark.parametrize("auth_type", ["oauth-m2m", "file-oidc"])

@@ -17,14 +17,20 @@ from databricks.sdk.service.settings import (
     NetworkConnectivityConfiguration,
 )
 
+from ncc_emulator.endpoints import (
+    CREATE_NCC,
+    DELETE_NCC,
+    GET_NCC,
+    GET_WORKSPACE,
+    LIST_NCCS,
+    LIST_WORKSPACES,
+    PATCH_NCC,
+    PATCH_WORKSPACE,
+)
+
 from .conftest import AUTH_TYPES, AccountClientFactory, auth_calls, must
 
 pytestmark = pytest.mark.fidelity
-
-A = "/api/2.0/accounts/{account_id}"
-NCCS = f"{A}/network-connectivity-configs"
-NCC = f"{NCCS}/{{network_connectivity_config_id}}"
-WS = f"{A}/workspaces/{{workspace_id}}"
 
 
 def _create(name: str, region: str = "eastus2") -> CreateNetworkConnectivityConfiguration:
@@ -57,10 +63,10 @@ def test_ncc_lifecycle(
         ncc_api.get_network_connectivity_configuration(must(made[2].network_connectivity_config_id))
     assert run.admin.request_counts() == {
         **auth_calls(auth_type),
-        f"POST {NCCS}": 3,
-        f"GET {NCC}": 2,
-        f"GET {NCCS}": 2,  # page size 2, three NCCs: the SDK follows next_page_token once
-        f"DELETE {NCC}": 1,
+        CREATE_NCC.key: 3,
+        GET_NCC.key: 2,
+        LIST_NCCS.key: 2,  # page size 2, three NCCs: the SDK follows next_page_token once
+        DELETE_NCC.key: 1,
     }
 
 
@@ -81,9 +87,9 @@ def test_workspace_update_and_waiter(
     assert ws.network_connectivity_config_id == ncc.network_connectivity_config_id
     assert [w.workspace_id for w in client.workspaces.list()] == [1001]
     counts = run.admin.request_counts()
-    assert counts[f"PATCH {WS}"] == 1
-    assert counts[f"GET {WS}"] == 1  # the waiter's poll
-    assert counts[f"GET {A}/workspaces"] == 1
+    assert counts[PATCH_WORKSPACE.key] == 1
+    assert counts[GET_WORKSPACE.key] == 1  # the waiter's poll
+    assert counts[LIST_WORKSPACES.key] == 1
 
 
 def test_waiter_polls_through_provisioning(
@@ -95,7 +101,7 @@ def test_waiter_polls_through_provisioning(
     patch = Workspace(network_connectivity_config_id=ncc.network_connectivity_config_id)
     ws = client.workspaces.update(1, patch, update_mask="network_connectivity_config_id").result()
     assert ws.workspace_status == WorkspaceStatus.RUNNING
-    assert run.admin.request_counts()[f"GET {WS}"] >= 2
+    assert run.admin.request_counts()[GET_WORKSPACE.key] >= 2
 
 
 @pytest.mark.parametrize(
@@ -144,7 +150,7 @@ def test_errors_map_to_sdk_classes(
     with pytest.raises(error):
         actions[act]()
     if act == "quota":
-        assert run.admin.request_counts()[f"POST {NCCS}"] == 3  # the 400 was not retried
+        assert run.admin.request_counts()[CREATE_NCC.key] == 3  # the 400 was not retried
 
 
 def test_ncc_update_with_field_mask(
@@ -162,4 +168,4 @@ def test_ncc_update_with_field_mask(
         FieldMask(["name", "billing_workspace_id"]),  # type: ignore[no-untyped-call]
     )
     assert (updated.name, updated.billing_workspace_id) == ("new-name", 5)
-    assert run.admin.request_counts()[f"PATCH {NCC}"] == 1
+    assert run.admin.request_counts()[PATCH_NCC.key] == 1

@@ -16,13 +16,21 @@ from databricks.sdk.service.settings import (
     NccPrivateEndpointRulePrivateLinkConnectionState as State,
 )
 
+from ncc_emulator.endpoints import (
+    CREATE_NCC,
+    CREATE_RULE,
+    DELETE_NCC,
+    DELETE_RULE,
+    GET_NCC,
+    GET_RULE,
+    LIST_RULES,
+    PATCH_RULE,
+)
+
 from .conftest import AUTH_TYPES, AccountClientFactory, auth_calls, must
 
 pytestmark = pytest.mark.fidelity
 
-NCC = "/api/2.0/accounts/{account_id}/network-connectivity-configs/{network_connectivity_config_id}"
-RULES = f"{NCC}/private-endpoint-rules"
-RULE = f"{RULES}/{{private_endpoint_rule_id}}"
 PLS = "/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/privateLinkServices/p"
 
 
@@ -69,13 +77,13 @@ def test_azure_rule_lifecycle(
     assert {r.rule_id: r.deactivated for r in embedded}[must(blob.rule_id)] is True
     assert run.admin.request_counts() == {
         **auth_calls(auth_type),
-        "POST /api/2.0/accounts/{account_id}/network-connectivity-configs": 1,
-        f"POST {RULES}": 3,
-        f"GET {RULE}": 1,
-        f"GET {RULES}": 2,
-        f"PATCH {RULE}": 1,
-        f"DELETE {RULE}": 1,
-        f"GET {NCC}": 1,
+        CREATE_NCC.key: 1,
+        CREATE_RULE.key: 3,
+        GET_RULE.key: 1,
+        LIST_RULES.key: 2,
+        PATCH_RULE.key: 1,
+        DELETE_RULE.key: 1,
+        GET_NCC.key: 1,
     }
 
 
@@ -111,7 +119,7 @@ def test_aws_s3_rule_enable_after_established(
     (aws_rule,) = target.target_rules.aws_private_endpoint_rules or []
     assert aws_rule.enabled is True
     counts = run.admin.request_counts()
-    assert (counts[f"GET {RULE}"], counts[f"PATCH {RULE}"], counts[f"GET {NCC}"]) == (1, 1, 1)
+    assert (counts[GET_RULE.key], counts[PATCH_RULE.key], counts[GET_NCC.key]) == (1, 1, 1)
 
 
 @pytest.mark.parametrize(
@@ -163,10 +171,10 @@ def test_rule_errors_surface_in_sdk(
         "ncc_with_rules": lambda: api.delete_network_connectivity_configuration(ncc_id),
     }
     failing_call = {
-        "azure_enabled": f"PATCH {RULE}",
-        "empty_mask": f"PATCH {RULE}",
-        "duplicate": f"POST {RULES}",
-        "ncc_with_rules": f"DELETE {NCC}",
+        "azure_enabled": PATCH_RULE.key,
+        "empty_mask": PATCH_RULE.key,
+        "duplicate": CREATE_RULE.key,
+        "ncc_with_rules": DELETE_NCC.key,
     }[scenario]
     run.admin.reset_counts()
     with pytest.raises(error, match=fragment):
@@ -188,4 +196,4 @@ def test_sdk_retries_throttled_create(
     run.admin.clear_faults()
     assert created.name == "ncc-retry"
     counts = run.admin.request_counts()
-    assert counts["POST /api/2.0/accounts/{account_id}/network-connectivity-configs"] == 2
+    assert counts[CREATE_NCC.key] == 2

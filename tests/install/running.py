@@ -13,10 +13,10 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from tests.cluster.conftest import ROOT, Operator
+from tests.cluster.conftest import Operator
 
 IMAGE_USER = "65532:65532"
 IMAGE_KUBECONFIG = "/tmp/kubeconfig"  # noqa: S108 - a path inside the container: /tmp is its only writable place
@@ -31,41 +31,34 @@ class ChartOperator(Operator):
     """The operator with the chart's container ``args`` and ``env`` (in the image if
     ``container`` names a working container)."""
 
-    args: list[str] = field(default_factory=list)
     container: str | None = None
 
-    def start(self) -> None:
-        assert self.process is None, "already running"
-        handle = self.log.open("ab")
+    def command(self) -> tuple[list[str], dict[str, str]]:
         # Only the chart's environment and the ServiceAccount kubeconfig: no admin credentials.
         base = {
             k: v for k, v in os.environ.items() if k != "KUBECONFIG" and not k.startswith("NCC_")
         }
         if self.container is None:
             argv = [sys.executable, "-m", "ncc_operator", *self.args]
-            env = {**base, **self.env, "KUBECONFIG": str(self.cluster.kubeconfig)}
-        else:
-            argv = [
-                *buildah(),
-                "run",
-                "--isolation",
-                "chroot",
-                "--user",
-                IMAGE_USER,
-                "--volume",
-                f"{self.cluster.kubeconfig}:{IMAGE_KUBECONFIG}:ro",
-                *[arg for k, v in self.env.items() for arg in ("--env", f"{k}={v}")],
-                "--env",
-                f"KUBECONFIG={IMAGE_KUBECONFIG}",
-                self.container,
-                "--",
-                "ncc-operator",
-                *self.args,
-            ]
-            env = base
-        self.process = subprocess.Popen(  # our CLI, or buildah running it
-            argv, env=env, stdout=handle, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True
-        )
+            return argv, {**base, **self.env, "KUBECONFIG": str(self.cluster.kubeconfig)}
+        argv = [
+            *buildah(),
+            "run",
+            "--isolation",
+            "chroot",
+            "--user",
+            IMAGE_USER,
+            "--volume",
+            f"{self.cluster.kubeconfig}:{IMAGE_KUBECONFIG}:ro",
+            *[arg for k, v in self.env.items() for arg in ("--env", f"{k}={v}")],
+            "--env",
+            f"KUBECONFIG={IMAGE_KUBECONFIG}",
+            self.container,
+            "--",
+            "ncc-operator",
+            *self.args,
+        ]
+        return argv, base
 
 
 @contextmanager

@@ -255,19 +255,19 @@ def test_aws_is_s3(target: dict[str, Any], is_s3: bool) -> None:
 
 
 @pytest.mark.parametrize(
-    ("ncc_ref", "expected_ns", "cross"),
+    ("ncc_ref", "expected_ns"),
     [
-        pytest.param({"name": "n"}, "team-a", False, id="defaults-to-own-namespace"),
-        pytest.param({"name": "n", "namespace": "team-a"}, "team-a", False, id="explicit-own"),
-        pytest.param({"name": "n", "namespace": "platform"}, "platform", True, id="cross"),
+        pytest.param({"name": "n"}, "team-a", id="defaults-to-own-namespace"),
+        pytest.param({"name": "n", "namespace": "team-a"}, "team-a", id="explicit-own"),
+        pytest.param({"name": "n", "namespace": "platform"}, "platform", id="cross"),
     ],
 )
-def test_rule_ncc_namespace(ncc_ref: dict[str, str], expected_ns: str, cross: bool) -> None:
+def test_rule_ncc_namespace(ncc_ref: dict[str, str], expected_ns: str) -> None:
     body = {
         "metadata": meta(),
         "spec": {"nccRef": ncc_ref, "azure": {"resourceId": RESOURCE_ID, "domainNames": ["x.y"]}},
     }
     rule = PrivateEndpointRuleResource.from_body(body)
-    assert (rule.ncc_namespace, rule.cross_namespace) == (expected_ns, cross)
+    assert rule.ncc_namespace == expected_ns
     assert rule.spec.cloud is Cloud.AZURE
     assert isinstance(rule.spec.azure, AzureTarget)

@@ -39,7 +39,9 @@ from .doc_examples import doc_examples
 def test_parse_real_looking_bodies(wrap: Any, reason: str) -> None:
     account = DatabricksAccountResource.from_body(wrap(ACCOUNT_BODY))
     assert account.spec.auth.method is AuthMethod.WORKLOAD_IDENTITY, reason
-    assert account.status.is_true(ConditionType.READY)
+    ready = account.status.condition(ConditionType.READY)
+    assert ready is not None
+    assert ready.status is ConditionStatus.TRUE
     assert account.status.at_provider is not None
     assert account.status.at_provider.auth_type == "file-oidc"
     assert account.metadata.finalizers == ["ncc-operator.io/finalizer"]
@@ -73,7 +75,8 @@ def test_parse_real_looking_bodies(wrap: Any, reason: str) -> None:
 )
 def test_annotations(annotations: dict[str, str], paused: bool, requested: str | None) -> None:
     parsed = ObjectMeta.model_validate(meta(annotations=annotations))
-    assert (parsed.paused, parsed.reconcile_requested_at) == (paused, requested)
+    assert parsed.paused is paused
+    assert parsed.annotations.get(RECONCILE_REQUESTED_AT_ANNOTATION) == requested
 
 
 def test_condition_round_trips_with_second_precision() -> None:
@@ -90,9 +93,6 @@ def test_condition_round_trips_with_second_precision() -> None:
     assert wire["lastTransitionTime"] == "2026-11-28T03:01:02Z"
     assert wire["status"] == "False"
     assert Condition.model_validate(wire) == made
-    later = made.model_copy(update={"last_transition_time": datetime(2027, 1, 1, tzinfo=UTC)})
-    assert made.same_state(later)
-    assert not made.same_state(made.model_copy(update={"reason": "Creating"}))
 
 
 @pytest.mark.parametrize(

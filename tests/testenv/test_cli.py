@@ -51,6 +51,9 @@ def test_up_status_down(tmp_path: Path, assets_dir: Path) -> None:
     assert down.returncode == 0, down.stderr
     assert "stopped (etcd, kube-apiserver)" in down.stderr
     record = json.loads(state)
-    assert not any(processes.alive(pid) for pid in record["pids"].values())
+    pids = [processes.ProcessId.from_json(r) for r in record["processes"].values()]
+    assert len(pids) == 2
+    assert None not in pids
+    assert not any(pid is not None and pid.alive() for pid in pids)
     assert not Path(record["workdir"]).exists()
     assert _cli(env, "status").returncode == 1

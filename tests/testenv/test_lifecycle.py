@@ -22,7 +22,7 @@ import json, sys, time
 from pathlib import Path
 from ncc_testenv import controlplane
 plane = controlplane.start(Path(sys.argv[1]))
-print(json.dumps(plane.pids), flush=True)
+print(json.dumps({name: pid.to_json() for name, pid in plane.identities.items()}), flush=True)
 time.sleep(600)
 """
 
@@ -43,14 +43,17 @@ def test_start_then_stop_leaves_no_process(
     monkeypatch.setenv("KUBEBUILDER_ASSETS", str(assets_dir))
     workdir = tmp_path / "cp"
     plane = controlplane.start(workdir)
+    started = list(plane.identities.values())
     try:
         assert plane.kubectl("get", "--raw", "/readyz").stdout == "ok"
         assert (workdir / "kube-apiserver.log").stat().st_size > 0
         assert len(_pgrep(str(workdir))) == 2
+        assert len(started) == 2
+        assert all(pid.alive() for pid in started)
     finally:
         seconds = plane.stop()
     assert not _pgrep(str(workdir))
-    assert not any(processes.alive(pid) for pid in plane.pids.values())
+    assert not any(pid.alive() for pid in started)
     assert seconds < 10
 
 
@@ -61,13 +64,15 @@ def test_killed_owner_takes_the_servers_with_it(tmp_path: Path, assets_dir: Path
         [sys.executable, "-c", OWNER, str(workdir)], stdout=subprocess.PIPE, text=True, env=env
     ) as owner:
         assert owner.stdout is not None
-        pids: dict[str, int] = json.loads(owner.stdout.readline())
-        assert all(processes.alive(pid) for pid in pids.values())
+        records: dict[str, dict[str, float]] = json.loads(owner.stdout.readline())
+        pids = [processes.ProcessId.from_json(record) for record in records.values()]
+        assert len(pids) == 2
+        assert all(pid is not None and pid.alive() for pid in pids)
         owner.kill()  # no atexit, no finalizer: only PR_SET_PDEATHSIG can clean up now
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and any(processes.alive(p) for p in pids.values()):
+    while time.monotonic() < deadline and any(p is not None and p.alive() for p in pids):
         time.sleep(0.05)
-    assert not any(processes.alive(pid) for pid in pids.values())
+    assert not any(pid is not None and pid.alive() for pid in pids)
     assert not _pgrep(str(workdir))
 
 

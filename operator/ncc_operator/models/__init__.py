@@ -70,12 +70,6 @@ from .rule import (
 ACCOUNT_PLURAL = DatabricksAccountResource.PLURAL
 NCC_PLURAL = NetworkConnectivityConfigResource.PLURAL
 RULE_PLURAL = PrivateEndpointRuleResource.PLURAL
-# Every kind, for code that registers handlers or lists objects generically.
-RESOURCE_TYPES: tuple[type[CustomResource], ...] = (  # type: ignore[type-arg]
-    DatabricksAccountResource,
-    NetworkConnectivityConfigResource,
-    PrivateEndpointRuleResource,
-)
 
 __all__ = [
     "ACCOUNT_PLURAL",
@@ -91,7 +85,6 @@ __all__ = [
     "NCC_PLURAL",
     "PAUSED_ANNOTATION",
     "RECONCILE_REQUESTED_AT_ANNOTATION",
-    "RESOURCE_TYPES",
     "RULE_PLURAL",
     "VERSION",
     "AccountAuth",

@@ -112,16 +112,6 @@ class Condition(CamelModel):
         # itself after a round trip through the apiserver, so "write status only on change" works.
         return value.replace(microsecond=0)
 
-    def same_state(self, other: Condition) -> bool:
-        """Equal apart from ``lastTransitionTime``: no need to patch (or to bump the time)."""
-        return (self.type, self.status, self.reason, self.message, self.observed_generation) == (
-            other.type,
-            other.status,
-            other.reason,
-            other.message,
-            other.observed_generation,
-        )
-
 
 class LocalObjectReference(CamelModel):
     """A reference to another object in the same namespace."""
@@ -159,10 +149,6 @@ class ResourceStatus(CamelModel):
         """The condition of that type, if present."""
         return next((c for c in self.conditions if c.type == type_), None)
 
-    def is_true(self, type_: str) -> bool:
-        found = self.condition(type_)
-        return found is not None and found.status is ConditionStatus.TRUE
-
 
 class ObjectMeta(CamelModel):
     """The part of ``metadata`` the operator reads."""
@@ -186,10 +172,6 @@ class ObjectMeta(CamelModel):
         # Only the exact (case-insensitive) "true" pauses, as documented: a typo must not
         # silently pause reconciliation.
         return self.annotations.get(PAUSED_ANNOTATION, "").strip().lower() == "true"
-
-    @property
-    def reconcile_requested_at(self) -> str | None:
-        return self.annotations.get(RECONCILE_REQUESTED_AT_ANNOTATION)
 
     @property
     def create_pending(self) -> str | None:

@@ -148,8 +148,3 @@ class PrivateEndpointRuleResource(
     def ncc_namespace(self) -> str:
         """Namespace of the referenced NCC: ``spec.nccRef.namespace``, else the rule's own."""
         return self.spec.ncc_ref.namespace or self.metadata.namespace
-
-    @property
-    def cross_namespace(self) -> bool:
-        """Whether the NCC's ``allowedRuleNamespaces`` must be consulted before acting."""
-        return self.ncc_namespace != self.metadata.namespace
