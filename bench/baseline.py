@@ -23,7 +23,7 @@ from databricks.sdk.service.settings import (
     NccPrivateEndpointRulePrivateLinkConnectionState,
 )
 
-from .params import REGION, S3_SERVICE, Params, bucket_name, ncc_name
+from .params import REGION, Params, domain_name, endpoint_service, ncc_name
 from .procs import Emulator
 
 _SDK_ENV_PREFIXES = ("DATABRICKS_", "ARM_", "AZURE_", "GOOGLE_")
@@ -84,7 +84,7 @@ def _apply(params: Params, client: AccountClient) -> dict[str, int]:
         rule = api.create_private_endpoint_rule(
             ncc_id,
             CreatePrivateEndpointRule(
-                endpoint_service=S3_SERVICE, resource_names=[bucket_name(index)]
+                endpoint_service=endpoint_service(index), domain_names=[domain_name(index)]
             ),
         )
         state = rule.connection_state

@@ -16,7 +16,7 @@ from typing import Any
 from ncc_emulator import endpoints
 from ncc_testenv import controlplane
 
-from .params import REGION, S3_SERVICE, Params, bucket_name, ncc_name
+from .params import REGION, Params, domain_name, endpoint_service, ncc_name
 from .procs import Emulator, OperatorProcess
 from .watch import StatusWatch
 
@@ -94,7 +94,7 @@ kind: PrivateEndpointRule
 metadata: {{name: bench-rule-{i:05d}}}
 spec:
   nccRef: {{name: {ncc_name(i % params.nccs)}}}
-  aws: {{endpointService: {S3_SERVICE}, resourceNames: [{bucket_name(i)}]}}"""
+  aws: {{endpointService: {endpoint_service(i)}, domainNames: [{domain_name(i)}]}}"""
         )
     return "\n---\n".join(docs) + "\n"
 

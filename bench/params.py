@@ -13,7 +13,6 @@ from typing import Any
 from ncc_emulator import endpoints
 
 REGION = "us-east-1"
-S3_SERVICE = f"com.amazonaws.{REGION}.s3"
 FIRST_WORKSPACE_ID = 7_000_000_000_000_001
 
 
@@ -70,6 +69,10 @@ class Params:
             # later: a late id would be one more (legitimate) status change after Ready, muddling
             # "patches to Ready" and the idle window.
             "s3_vpce_delay_seconds": 0.0,
+            # Each bench rule is its own NLB endpoint service (Databricks keys AWS rules by the
+            # service, so one NCC holds one S3 rule); they accept connections without an owner
+            # (AcceptanceRequired=false), so a rule is Ready once ESTABLISHED, as S3 rules were.
+            "auto_accept_aws_endpoints": True,
             "rate_limit_rps": self.rate_limit,
             "rate_limit_burst": self.burst,
             "limits": {
@@ -103,5 +106,10 @@ def ncc_name(index: int) -> str:
     return f"bench-ncc-{index}"
 
 
-def bucket_name(index: int) -> str:
-    return f"bench-bucket-{index:05d}"
+def endpoint_service(index: int) -> str:
+    """A distinct NLB endpoint service per rule (its id: 17 hex digits, as AWS makes them)."""
+    return f"com.amazonaws.vpce.{REGION}.vpce-svc-{index:017x}"
+
+
+def domain_name(index: int) -> str:
+    return f"svc-{index:05d}.bench.internal"

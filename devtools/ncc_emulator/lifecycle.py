@@ -57,6 +57,11 @@ def _leave_creating(rule: Rule, cfg: EmulatorConfig) -> None:
     elif rule.is_s3:
         # S3 needs no owner approval: it establishes on its own, disabled until PATCHed.
         _enter(rule, "ESTABLISHED", at)
+    elif rule.cloud == "aws" and cfg.auto_accept_aws_endpoints:
+        # An endpoint service that does not require acceptance: the endpoint (and its id)
+        # exists as for PENDING, and is accepted at the same instant.
+        _enter(rule, "PENDING", at)
+        _enter(rule, "ESTABLISHED", at)
     else:
         _enter(rule, "PENDING", at)
 

@@ -58,6 +58,11 @@ class EmulatorConfig:
     ncc_delete_refusal_error_code: str = "INVALID_STATE"
     rate_limit_rps: float | None = None
     rate_limit_burst: int | None = None
+    # AWS endpoint services created with "acceptance required" off accept every connection
+    # request at once (AWS PrivateLink: AcceptanceRequired=false): such a rule goes from CREATING
+    # straight to ESTABLISHED, with no owner action. Off by default (the owner approves); the
+    # bench turns it on for its NLB rules.
+    auto_accept_aws_endpoints: bool = False
     limits: Limits = field(default_factory=Limits)
 
     def endpoints_limit(self, cloud: str) -> int:

@@ -163,6 +163,31 @@ def test_aws_nlb_rule_waits_for_acceptance(aws_api: Api) -> None:
 
 
 @pytest.mark.parametrize(
+    ("body", "state", "why"),
+    [
+        (NLB_RULE, "ESTABLISHED", "an endpoint service without acceptance: accepted at once"),
+        (S3_RULE, "ESTABLISHED", "S3 establishes on its own either way"),
+    ],
+)
+def test_auto_accepting_endpoint_services_skip_the_owner(
+    emulator_factory: Any, body: dict[str, Any], state: str, why: str
+) -> None:
+    run = emulator_factory("aws", auto_accept_aws_endpoints=True, s3_vpce_delay_seconds=0)
+    api = Api(run)
+    ncc_id, rule_id = _rule(api, body, "us-east-1")
+    rule = api.rule(ncc_id, rule_id)
+    assert rule["connection_state"] == state, why
+    assert rule["vpc_endpoint_id"].startswith("vpce-"), "the endpoint exists once accepted"
+
+
+def test_azure_owners_still_approve_with_auto_accept_on(emulator_factory: Any) -> None:
+    run = emulator_factory("azure", auto_accept_aws_endpoints=True)
+    api = Api(run)
+    ncc_id, rule_id = _rule(api, AZURE_BLOB, "eastus2")
+    assert api.rule(ncc_id, rule_id)["connection_state"] == "PENDING"
+
+
+@pytest.mark.parametrize(
     ("cloud", "body", "field", "region"),
     [
         pytest.param("azure", AZURE_BLOB, "endpoint_name", "eastus2", id="azure endpoint_name"),
