@@ -14,6 +14,7 @@ import socket
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -294,6 +295,25 @@ spec:
         rules = state.get("rules", {})
         values = rules.values() if isinstance(rules, dict) else rules
         return [r for r in values if r.get("network_connectivity_config_id") == ncc_id]
+
+
+@contextmanager
+def running(
+    cluster: Cluster,
+    namespace: str,
+    emulator: RunningEmulator,
+    log: Path,
+    *,
+    settings: dict[str, str] | None = None,
+) -> Iterator[Env]:
+    """An :class:`Env` whose own operator (with extra ``NCC_OPERATOR_*`` ``settings``) runs for
+    the block: the fixtures of suites on another cloud or with other settings."""
+    operator = Operator(cluster, namespace, log, env=dict(settings or {}))
+    operator.start()
+    try:
+        yield Env(cluster, namespace, emulator, operator)
+    finally:
+        operator.stop()
 
 
 @pytest.fixture

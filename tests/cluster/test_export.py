@@ -21,7 +21,7 @@ import yaml
 
 from ncc_emulator.testing import RunningEmulator
 from ncc_testenv.cluster import Cluster
-from tests.cluster.conftest import AZURE_STORAGE, FAST_ENV, ROOT, Env, Operator
+from tests.cluster.conftest import AZURE_STORAGE, FAST_ENV, ROOT, Env, running
 from tests.cluster.rules_support import NCC_KIND, RULE_KIND, ready, writes
 
 PLS = (
@@ -41,12 +41,8 @@ def aws_env(
 ) -> Iterator[Env]:
     """Like ``env``, on an AWS account."""
     emulator = emulator_factory(cloud="aws", workspaces=[(1111, "us-east-1")])
-    operator = Operator(crds, namespace, tmp_path / "operator.log")
-    operator.start()
-    try:
-        yield Env(crds, namespace, emulator, operator)
-    finally:
-        operator.stop()
+    with running(crds, namespace, emulator, tmp_path / "operator.log") as env:
+        yield env
 
 
 class Console:

@@ -15,7 +15,7 @@ import pytest
 
 from ncc_emulator.testing import RunningEmulator
 from ncc_testenv.cluster import Cluster
-from tests.cluster.conftest import GROUP, VERSION, Env, Operator
+from tests.cluster.conftest import GROUP, VERSION, Env, running
 from tests.cluster.rules_support import (
     CREATE_RULE,
     PATCH_RULE,
@@ -44,12 +44,8 @@ def aws_env(
     emulator = emulator_factory(
         cloud="aws", workspaces=[(1111, "us-east-1")], creating_seconds=CREATING_SECONDS
     )
-    operator = Operator(crds, namespace, tmp_path / "operator.log")
-    operator.start()
-    try:
-        yield Env(crds, namespace, emulator, operator)
-    finally:
-        operator.stop()
+    with running(crds, namespace, emulator, tmp_path / "operator.log") as env:
+        yield env
 
 
 def _synced(obj: dict[str, object]) -> dict[str, str]:

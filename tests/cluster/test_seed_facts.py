@@ -29,7 +29,7 @@ from ncc_emulator.testing import RunningEmulator
 from ncc_operator.resources.ipranges import ConfigMapPublisher
 from ncc_operator.resources.ipranges_feed import FeedUnavailableError, configmap_data, parse_feed
 from ncc_testenv.cluster import Cluster
-from tests.cluster.conftest import GROUP, VERSION, Env, Operator
+from tests.cluster.conftest import GROUP, VERSION, Env, running
 from tests.cluster.rules_support import NCC_KIND, RULE_KIND, ready, ready_ncc
 
 REFRESH_SECONDS = 3.0
@@ -37,19 +37,12 @@ CONFIGMAP = "ncc-outbound-ip-ranges"
 VPCE = "com.amazonaws.vpce.{}.vpce-svc-0123456789abcdef0"
 
 
-def _env(
-    crds: Cluster,
-    namespace: str,
-    emulator: RunningEmulator,
-    tmp_path: Path,
-) -> Operator:
-    operator = Operator(crds, namespace, tmp_path / "operator.log")
-    operator.env = {
+def _settings(namespace: str, emulator: RunningEmulator) -> dict[str, str]:
+    return {
         "NCC_OPERATOR_OUTBOUND_IP_RANGES_URL": emulator.base_url + PATH,
         "NCC_OPERATOR_OUTBOUND_IP_RANGES_REFRESH_SECONDS": str(REFRESH_SECONDS),
         "NCC_OPERATOR_OUTBOUND_IP_RANGES_CONFIGMAP": f"{namespace}/{CONFIGMAP}",
     }
-    return operator
 
 
 @pytest.fixture
@@ -60,12 +53,9 @@ def aws_facts_env(
     tmp_path: Path,
 ) -> Iterator[Env]:
     emulator = emulator_factory(cloud="aws", workspaces=[(1111, "us-east-1")])
-    operator = _env(crds, namespace, emulator, tmp_path)
-    operator.start()
-    try:
-        yield Env(crds, namespace, emulator, operator)
-    finally:
-        operator.stop()
+    log = tmp_path / "operator.log"
+    with running(crds, namespace, emulator, log, settings=_settings(namespace, emulator)) as env:
+        yield env
 
 
 @pytest.fixture
@@ -76,12 +66,9 @@ def azure_facts_env(
     tmp_path: Path,
 ) -> Iterator[Env]:
     emulator = emulator_factory(cloud="azure", workspaces=[(1111, "eastus2")])
-    operator = _env(crds, namespace, emulator, tmp_path)
-    operator.start()
-    try:
-        yield Env(crds, namespace, emulator, operator)
-    finally:
-        operator.stop()
+    log = tmp_path / "operator.log"
+    with running(crds, namespace, emulator, log, settings=_settings(namespace, emulator)) as env:
+        yield env
 
 
 def _aws_rule(env: Env, name: str, target: str) -> None:

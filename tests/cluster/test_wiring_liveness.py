@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import signal
 import socket
-import subprocess
 import sys
 import threading
 import time
@@ -25,6 +22,7 @@ import httpx
 import pytest
 import yaml
 
+from ncc_testenv import processes
 from ncc_testenv.cluster import Cluster
 from tests.cluster.conftest import FAST_ENV, ROOT, free_port
 
@@ -116,36 +114,15 @@ def liveness_url(
     kubeconfig = relayed_kubeconfig(crds, relay, tmp_path / "relayed.kubeconfig")
     log = tmp_path / "operator.log"
     env = {**crds.env, **FAST_ENV, "KUBECONFIG": str(kubeconfig)}
-    with log.open("ab") as handle:
-        process = subprocess.Popen(  # our own CLI
-            [
-                sys.executable,
-                "-m",
-                "ncc_operator",
-                "run",
-                "--namespace",
-                namespace,
-                "--liveness",
-                url,
-                "--liveness-grace",
-                str(GRACE_SECONDS),
-            ],
-            env=env,
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-            cwd=ROOT,
-            start_new_session=True,
-        )
+    process = processes.start(  # our own CLI
+        [sys.executable, "-m", "ncc_operator", "run", "--namespace", namespace,
+         "--liveness", url, "--liveness-grace", str(GRACE_SECONDS)],
+        log, env=env, cwd=ROOT,
+    )  # fmt: skip
     try:
         yield url, log
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
+        processes.stop(process, grace=20)
 
 
 def status_of(url: str) -> int:

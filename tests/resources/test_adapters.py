@@ -104,7 +104,7 @@ class Secrets:
         return self.data
 
 
-def make_world(emulator: RunningEmulator) -> tuple[FakeWorld, Runtime]:
+def make_world(emulator: RunningEmulator, cloud: str = "azure") -> tuple[FakeWorld, Runtime]:
     """A Ready account pointing at ``emulator``, and a runtime whose pool reads fake Secrets."""
     fake = FakeWorld()
     account = account_entry(
@@ -113,7 +113,7 @@ def make_world(emulator: RunningEmulator) -> tuple[FakeWorld, Runtime]:
             "main",
             {
                 "accountId": emulator.account_id,
-                "cloud": "azure",
+                "cloud": cloud,
                 "host": emulator.base_url,
                 "auth": {"oauthM2M": {"secretRef": {"name": "creds"}}},
             },

@@ -24,17 +24,15 @@ from ncc_operator.resources.accounts import AccountPool
 from ncc_operator.resources.ncc import connect_ncc
 from ncc_operator.resources.rule import connect_rule
 from ncc_operator.resources.runtime import Runtime
-from ncc_operator.resources.world import Ref, account_entry
+from ncc_operator.resources.world import Ref
 from tests.emulator_fixtures import EmulatorFactory
 from tests.resources.test_adapters import (
-    LOOPBACK,
     READY,
     STORAGE,
     FakeWorld,
-    Secrets,
     add_ncc,
     add_rule,
-    body,
+    make_world,
     ready_ncc,
 )
 from tests.resources.test_contract import PLS, put_rule
@@ -85,28 +83,10 @@ async def make_ctx(
     async def make(cloud: str = "azure", **config: Any) -> Ctx:
         workspaces = WORKSPACES if cloud == "azure" else []
         emulator = emulator_factory(cloud, workspaces=workspaces, **config)
-        fake = FakeWorld()
-        account = account_entry(
-            body(
-                "DatabricksAccount",
-                "main",
-                {
-                    "accountId": emulator.account_id,
-                    "cloud": cloud,
-                    "host": emulator.base_url,
-                    "auth": {"oauthM2M": {"secretRef": {"name": "creds"}}},
-                },
-                conditions=READY,
-            )
-        )
-        fake.accounts[account.ref] = account
-        secrets = Secrets(
-            {"client-id": emulator.client_id, "client-secret": emulator.client_secret}
-        )
-        pool = AccountPool(secrets, LOOPBACK)
-        pools.append(pool)
-        runtime = Runtime(world=fake, pool=pool)
-        return Ctx(emulator, fake, runtime, await pool.client(account))
+        fake, runtime = make_world(emulator, cloud)
+        pools.append(runtime.pool)
+        account = next(iter(fake.accounts.values()))
+        return Ctx(emulator, fake, runtime, await runtime.pool.client(account))
 
     yield make
     for pool in pools:
