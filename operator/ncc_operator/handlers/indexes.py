@@ -13,7 +13,7 @@ from typing import Any
 import kopf
 
 from ncc_operator.models import ACCOUNT_PLURAL, GROUP, NCC_PLURAL, RULE_PLURAL, VERSION
-from ncc_operator.resources.world import Ref, account_entry, ncc_entry, rule_entry
+from ncc_operator.resources.world import Ref, RuleEntry, account_entry, ncc_entry, rule_entry
 
 logger = logging.getLogger(__name__)
 
@@ -48,17 +48,34 @@ def dbx_nccs(body: kopf.Body, **_: Any) -> dict[Ref, Any]:
 
 
 def dbx_rules(body: kopf.Body, **_: Any) -> dict[Ref, Any]:
-    return _indexed(rule_entry, body)
+    return _indexed(_rule_once, body)
 
 
 def dbx_rules_by_ncc(body: kopf.Body, **_: Any) -> dict[Ref, Any]:
     # Rules grouped by the NCC they reference: conflict checks, NCC deletion and wake-ups look
     # at one NCC's rules without scanning every rule of the cluster.
     try:
-        entry = rule_entry(body)
+        entry = _rule_once(body)
     except ValueError:
         return {}
     return {entry.ncc: entry}
+
+
+_last_rule: tuple[tuple[str, str], RuleEntry] | None = None
+"""The rule entry parsed for the event being indexed. Kopf runs a kind's indexers one after the
+other on the same body, so the second rule index reuses the first's entry: one parse per event,
+and both indexes hold the same object instead of a model each."""
+
+
+def _rule_once(body: Mapping[str, Any]) -> RuleEntry:
+    global _last_rule  # noqa: PLW0603 - a one-slot memo, by design
+    meta = body.get("metadata", {})
+    key = (str(meta.get("uid", "")), str(meta.get("resourceVersion", "")))
+    if _last_rule is not None and _last_rule[0] == key and key[1]:
+        return _last_rule[1]
+    entry = rule_entry(body)
+    _last_rule = (key, entry)
+    return entry
 
 
 def live_accounts(uid: str, **_: Any) -> dict[str, bool]:
