@@ -8,8 +8,9 @@ monkeypatching reach it. The story is the smoke test's: account → NCC attached
 
 The handlers register into a registry of the caller's, with the settings the caller read
 (``ncc_operator.handlers.register``), exactly as ``ncc-operator run`` does at start-up: the
-fixture builds one with the cluster tests' settings. Only root logging needs restoring (``kopf
-run`` configures it for a whole process; this one is pytest's).
+fixture builds one with the cluster tests' settings. What ``kopf run`` changes for the whole
+process is restored afterwards: the default registry, root logging and the level our start-up
+sets on Kopf's per-object logger (this process is pytest's).
 """
 
 from __future__ import annotations
@@ -36,13 +37,21 @@ def handlers(crds: Cluster, monkeypatch: pytest.MonkeyPatch) -> Iterator[kopf.Op
     """A registry holding every handler of ours, registered with the cluster tests' settings."""
     monkeypatch.setenv("KUBECONFIG", str(crds.kubeconfig))
     registry = register(kopf.OperatorRegistry(), Settings.from_env(FAST_ENV))
+    # KopfRunner's `run` makes the registry it is given the process's default one: restore it,
+    # or later in-process Kopf runs (tests/testenv/test_kopf.py) would start our handlers too.
+    previous = kopf.get_default_registry()
     root = logging.getLogger()
     saved_logging = (root.handlers[:], root.level)
     asyncio_logger = logging.getLogger("asyncio")
     saved_asyncio = (asyncio_logger.handlers[:], asyncio_logger.propagate)
+    # Our start-up quietens Kopf's per-object logger (handlers/startup.py), process-wide.
+    objects_logger = logging.getLogger("kopf.objects")
+    saved_objects_level = objects_logger.level
     try:
         yield registry
     finally:
+        kopf.set_default_registry(previous)
+        objects_logger.setLevel(saved_objects_level)
         # `kopf run` configures root logging for a process; this process is pytest's.
         root.handlers[:], _ = saved_logging
         root.setLevel(saved_logging[1])
