@@ -32,6 +32,7 @@ lint: install ## ruff, mypy --strict, import-linter
 # Coverage data and reports of `make test` (gitignored; pyproject.toml [tool.coverage.run]).
 COVERAGE_DIR := .coverage-data
 COVERAGE := .venv/bin/coverage
+COVERAGE_LINES_MIN := 90
 # Combine the per-process data files (pytest and every operator process it started), print the
 # per-file table, then ncc_operator's line and branch figures as the last line.
 define coverage_report
@@ -51,6 +52,12 @@ test: tools system-tools ## the whole suite under coverage (operator processes i
 	$(COVERAGE) run -m pytest $(PYTEST_ARGS) || echo $$? >$(COVERAGE_DIR)/pytest-status
 	$(coverage_report)
 	@if [ -f $(COVERAGE_DIR)/pytest-status ]; then exit "$$(cat $(COVERAGE_DIR)/pytest-status)"; fi
+	@# The whole suite must keep ncc_operator at >= $(COVERAGE_LINES_MIN) % of lines (a subset may not).
+	@if [ -z "$(PYTEST_ARGS)" ]; then $(PY) -c 'import json, sys; \
+	  lines = json.load(open(sys.argv[1]))["totals"]["percent_statements_covered"]; \
+	  sys.exit(0 if lines >= float(sys.argv[2]) else \
+	  f"line coverage of ncc_operator {lines:.1f} % is under {sys.argv[2]} %")' \
+	  $(COVERAGE_DIR)/report.json $(COVERAGE_LINES_MIN); fi
 
 coverage: install ## the figures of the last `make test` again (or of a `coverage run -m pytest <paths>`)
 	$(coverage_report)
