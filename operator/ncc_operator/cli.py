@@ -7,9 +7,12 @@ Sub-commands live with what they drive (the emulator, the test environment, the 
 from __future__ import annotations
 
 import importlib.util
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from ncc_operator.settings import Settings
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -153,7 +156,7 @@ def export(account: str, manage: bool) -> None:
     click.echo(text, nl=False)
 
 
-def _settings() -> Any:
+def _settings() -> Settings:
     """The NCC_OPERATOR_* settings; a refused one is a usage error naming the variable and what
     is wrong with it (exit status 2), never a traceback."""
     import pydantic  # noqa: PLC0415

@@ -34,7 +34,7 @@ def _unavailable(message: str) -> None:
     lacks them (and did not run ``make test``, which installs them) skips, saying why."""
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"image unavailable under CI=true:\n{message}", pytrace=False)
-    pytest.skip(f"image tests need buildah and debootstrap (make system-tools): {message}")
+    pytest.skip(reason=f"image tests need buildah and debootstrap (make system-tools): {message}")
 
 
 def build_image() -> dict[str, Any]:
