@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from ncc_emulator import endpoints
 from ncc_operator.databricks import (
     CreatePrivateEndpointRule,
     DatabricksAccountClient,
@@ -34,10 +35,7 @@ CONNECT = httpx.ConnectError("refused")
 READ_TIMEOUT = httpx.ReadTimeout("slow")
 DROPPED = httpx.RemoteProtocolError("Server disconnected without sending a response.")
 
-RULES_TEMPLATE = (
-    "/api/2.0/accounts/{account_id}/network-connectivity-configs/"
-    "{network_connectivity_config_id}/private-endpoint-rules"
-)
+RULES_TEMPLATE = endpoints.RULES
 
 Call = Callable[[DatabricksAccountClient], Awaitable[Any]]
 
@@ -262,7 +260,7 @@ async def test_hook_sees_every_attempt_with_the_path_template() -> None:
     script = Script([api_error(429, None, "x", **{"Retry-After": "2"}), CONNECT, OK_WS])
     async with make_client(script, events=events) as client:
         await get_ws(client)
-    template = "/api/2.0/accounts/{account_id}/workspaces/{workspace_id}"
+    template = endpoints.GET_WORKSPACE.template
     assert [(e.method, e.path, e.status, e.attempt, e.outcome) for e in events] == [
         ("GET", template, 429, 1, "retry"),
         ("GET", template, None, 2, "retry"),

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
+from ncc_emulator import endpoints
 from ncc_emulator.testing import RunningEmulator
 from ncc_operator.databricks import (
     Cloud,
@@ -29,7 +30,6 @@ from tests.emulator_fixtures import EmulatorFactory
 from .loopback import PLS, connect, storage_rule
 
 REGION = "eastus2"
-NCC_PATH = "/api/2.0/accounts/{account_id}/network-connectivity-configs"
 
 
 async def test_ncc_lifecycle(emulator: RunningEmulator) -> None:
@@ -191,18 +191,14 @@ async def test_server_refuses_a_patch_without_mask_too(emulator: RunningEmulator
         rule = await client.create_private_endpoint_rule(
             ncc.network_connectivity_config_id or "", storage_rule()
         )
-        template = f"{NCC_PATH}/{{n}}/private-endpoint-rules/{{r}}"
+        template = endpoints.PATCH_RULE.template
         params = {
             "account_id": emulator.account_id,
-            "n": ncc.network_connectivity_config_id or "",
-            "r": rule.rule_id or "",
+            "network_connectivity_config_id": ncc.network_connectivity_config_id or "",
+            "private_endpoint_rule_id": rule.rule_id or "",
         }
         with pytest.raises(InvalidParameterValue, match="Update mask must be specified"):
             await client._transport.request("PATCH", template, params, body={"domain_names": ["x"]})
-
-
-NCCS = "GET /api/2.0/accounts/{account_id}/network-connectivity-configs"
-RULES = f"{NCCS}/{{network_connectivity_config_id}}/private-endpoint-rules"
 
 
 async def test_pagination_across_many_items(emulator_factory: EmulatorFactory) -> None:
@@ -225,4 +221,7 @@ async def test_pagination_across_many_items(emulator_factory: EmulatorFactory) -
     assert {r.rule_id for r in listed_rules} == {r.rule_id for r in rules}
     assert len(listed_rules) == 5
     counts = emu.admin.request_counts()
-    assert (counts[NCCS], counts[RULES]) == (4, 3)  # ceil(7/2) and ceil(5/2) pages
+    assert (counts[endpoints.LIST_NCCS.key], counts[endpoints.LIST_RULES.key]) == (
+        4,
+        3,
+    )  # ceil(7/2) and ceil(5/2) pages

@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from ncc_emulator import endpoints
 from ncc_emulator.testing import RunningEmulator
 from ncc_operator.databricks import (
     ClientRateLimitTooLow,
@@ -23,8 +24,6 @@ from .fakes import static_auth
 from .loopback import connect, storage_rule
 from .netfaults import black_hole, refused_port
 
-NCC = "/api/2.0/accounts/{account_id}/network-connectivity-configs/{network_connectivity_config_id}"
-RULES = f"{NCC}/private-endpoint-rules"
 DEADLINE = 2.0
 SLACK = 1.5
 
@@ -87,7 +86,7 @@ async def test_slow_creates_leave_capacity_for_reads(emulator: RunningEmulator) 
     async with await connect(emulator, rate_limit=RateLimit(max_concurrency=4)) as client:
         ncc = await client.create_network_connectivity_configuration("busy", "eastus2")
         ncc_id = ncc.network_connectivity_config_id or ""
-        emulator.admin.set_faults(latency={f"POST {RULES}": latency})
+        emulator.admin.set_faults(latency={endpoints.CREATE_RULE.key: latency})
         creates = [
             asyncio.create_task(client.create_private_endpoint_rule(ncc_id, storage_rule(n)))
             for n in range(8)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from ncc_emulator import endpoints
 from ncc_emulator.testing import RunningEmulator
 from ncc_operator.databricks import (
     ErrorKind,
@@ -16,9 +17,6 @@ from ncc_operator.databricks import (
 
 from .fakes import FakeClock
 from .loopback import STORAGE, connect, storage_rule
-
-NCCS = "/api/2.0/accounts/{account_id}/network-connectivity-configs"
-RULES = f"{NCCS}/{{network_connectivity_config_id}}/private-endpoint-rules"
 
 
 async def test_throttled_requests_are_retried_after_retry_after(emulator: RunningEmulator) -> None:
@@ -38,7 +36,7 @@ async def test_throttled_requests_are_retried_after_retry_after(emulator: Runnin
     assert all(e.outcome == "retry" for e in throttled)
     assert clock.sleeps == [3.0] * len(throttled)
     counts = emulator.admin.request_counts()
-    assert counts[f"POST {NCCS}"] + counts[f"GET {NCCS}"] == len(events)
+    assert counts[endpoints.CREATE_NCC.key] + counts[endpoints.LIST_NCCS.key] == len(events)
 
 
 async def test_slow_create_is_outcome_unknown_then_found_by_natural_key(
@@ -52,7 +50,7 @@ async def test_slow_create_is_outcome_unknown_then_found_by_natural_key(
     async with await connect(emulator, timeout=httpx.Timeout(0.5)) as client:
         with pytest.raises(OutcomeUnknown):
             await client.create_private_endpoint_rule(ncc_id, storage_rule(3))
-        assert emulator.admin.request_counts()[f"POST {RULES}"] == 1  # never re-sent
+        assert emulator.admin.request_counts()[endpoints.CREATE_RULE.key] == 1  # never re-sent
         emulator.admin.clear_faults()
         matches = [
             r
@@ -95,10 +93,7 @@ async def test_server_error_on_create_is_outcome_unknown_and_never_duplicates(
     # The emulator answers an injected 5xx before it handles the request (docs/emulator.md):
     # nothing landed, and the client sent the POST once (a POST is never re-sent on a 5xx).
     assert found == []
-    posts = emulator.admin.request_counts()[
-        "POST /api/2.0/accounts/{account_id}/network-connectivity-configs/"
-        "{network_connectivity_config_id}/private-endpoint-rules"
-    ]
+    posts = emulator.admin.request_counts()[endpoints.CREATE_RULE.key]
     assert posts == 1
     assert [e.outcome for e in events if e.method == "POST" and e.status == 503] == [
         "outcome_unknown"
@@ -127,7 +122,7 @@ async def test_reads_answered_5xx_are_retried_until_they_succeed(
         )
     assert got.name == "flaky-ncc"
     assert [e.outcome for e in failures] == ["retry", "retry"]
-    assert emulator.admin.request_counts()[f"GET {NCCS}/{{network_connectivity_config_id}}"] == 3
+    assert emulator.admin.request_counts()[endpoints.GET_NCC.key] == 3
 
 
 async def test_create_answered_500_is_sent_once(emulator: RunningEmulator) -> None:
@@ -140,7 +135,7 @@ async def test_create_answered_500_is_sent_once(emulator: RunningEmulator) -> No
                 ncc.network_connectivity_config_id or "", storage_rule(7)
             )
         emulator.admin.clear_faults()
-    assert emulator.admin.request_counts()[f"POST {RULES}"] == 1
+    assert emulator.admin.request_counts()[endpoints.CREATE_RULE.key] == 1
 
 
 async def test_quota_is_not_retried_and_left_to_the_operator(emulator: RunningEmulator) -> None:
@@ -151,6 +146,6 @@ async def test_quota_is_not_retried_and_left_to_the_operator(emulator: RunningEm
         emulator.admin.reset_counts()
         with pytest.raises(ResourceExhausted) as caught:
             await client.create_network_connectivity_configuration("second", "eastus2")
-    assert emulator.admin.request_counts()[f"POST {NCCS}"] == 1
+    assert emulator.admin.request_counts()[endpoints.CREATE_NCC.key] == 1
     assert clock.sleeps == []
     assert classify(caught.value) is ErrorKind.TRANSIENT  # the operator backs off (minutes)

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from ncc_emulator import endpoints
 from tests.cluster.conftest import Env
 
 NCCS = "networkconnectivityconfigs"
-WORKSPACE_PATCH = "PATCH /api/2.0/accounts/{account_id}/workspaces/{workspace_id}"
-NCC_DELETE = (
-    "DELETE /api/2.0/accounts/{account_id}/network-connectivity-configs/"
-    "{network_connectivity_config_id}"
-)
+WORKSPACE_PATCH = endpoints.PATCH_WORKSPACE.key
+NCC_DELETE = endpoints.DELETE_NCC.key
 
 
 def attached(ids: list[int]) -> Any:

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from ncc_emulator import endpoints
 from tests.cluster.conftest import Env
 
 NCCS = "networkconnectivityconfigs"
@@ -111,7 +112,7 @@ def test_manage_adopts_by_external_id_without_creating(env: Env) -> None:
     assert env.ncc_id("adopted") == ncc_id
     writes = api_writes(env)
     assert not any(k.startswith("POST") for k in writes), writes
-    assert writes == {"PATCH /api/2.0/accounts/{account_id}/workspaces/{workspace_id}": 1}
+    assert writes == {endpoints.PATCH_WORKSPACE.key: 1}
     assert len(env.emulator.admin.state()["nccs"]) == 1
     assert "Adopted" in env.event_reasons("adopted")
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from ncc_emulator import endpoints
 from tests.cluster.conftest import GROUP, VERSION, Env
 from tests.cluster.rules_support import (
     NCC_KIND,
@@ -180,7 +181,7 @@ def test_a_deleted_account_is_verified_no_more(env: Env) -> None:
     env.wait_reason(ACCOUNTS, "main", "Available")
     env.kubectl("delete", ACCOUNTS, "main", "--timeout=20s")
     time.sleep(2)  # the DELETED event is processed
-    key = "GET /api/2.0/accounts/{account_id}/workspaces"
+    key = endpoints.LIST_WORKSPACES.key
     before = env.emulator.admin.request_counts().get(key, 0)
     time.sleep(5)  # more than two account resyncs (2 s in the tests)
     assert env.emulator.admin.request_counts().get(key, 0) == before

@@ -11,13 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from ncc_emulator import endpoints
 from tests.cluster.conftest import AZURE_STORAGE, GROUP, VERSION, Env, free_port
 
 ACCOUNTS, NCCS, RULES = "databricksaccounts", "networkconnectivityconfigs", "privateendpointrules"
-DELETE_RULE = (
-    "DELETE /api/2.0/accounts/{account_id}/network-connectivity-configs/"
-    "{network_connectivity_config_id}/private-endpoint-rules/{private_endpoint_rule_id}"
-)
+DELETE_RULE = endpoints.DELETE_RULE.key
 SELECTOR = {"team": "data"}
 WORKSPACES = [(1111, "eastus2")]
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from ncc_emulator import endpoints
 from ncc_emulator.testing import RunningEmulator
 from ncc_operator.reconcile import Conflict, NamespaceNotAllowed, Observation, ReferenceNotReady
 from ncc_operator.resources.accounts import AccountPool, PoolOptions
@@ -88,6 +89,9 @@ class FakeWorld:
 
     def rules(self) -> Iterable[RuleEntry]:
         return list(self.rule_entries.values())
+
+    def rule(self, ref: Ref) -> RuleEntry | None:
+        return self.rule_entries.get(ref)
 
     def rules_of(self, ncc: Ref) -> Iterable[RuleEntry]:
         return [r for r in self.rule_entries.values() if r.ncc == ncc]
@@ -250,11 +254,7 @@ async def test_rules_share_one_ncc_read(
     seen: list[Observation] = [await c.observe() for c in clients]
     assert all(s.exists for s in seen)
     counts = emulator.admin.request_counts()
-    ncc_gets = counts.get(
-        "GET /api/2.0/accounts/{account_id}/network-connectivity-configs/"
-        "{network_connectivity_config_id}",
-        0,
-    )
+    ncc_gets = counts.get(endpoints.GET_NCC.key, 0)
     rule_gets = sum(
         n for k, n in counts.items() if k.startswith("GET") and "private-endpoint-rules" in k
     )

@@ -4,6 +4,7 @@ the account's resync pace (so a fixed Secret is picked up soon, without a restar
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any, cast
 
 import pytest
@@ -24,6 +25,7 @@ from ncc_operator.reconcile.engine import DELETE_BLOCKED_RETRY_SECONDS
 from ncc_operator.resources.accounts import AccountClient, AccountPool
 from ncc_operator.resources.adapters import NccAdapter
 from ncc_operator.resources.cache import Observations
+from ncc_operator.resources.runtime import Runtime
 from ncc_operator.resources.world import account_entry
 from tests.unit.sinks import NullSink
 
@@ -107,7 +109,9 @@ def _ncc_body(*, policy: str, reason: str, finalizer: bool = True) -> dict[str, 
 def test_blocked_deletion_released_on_policy_switch(
     body: dict[str, Any], expected: bool, why: str
 ) -> None:
-    assert blocked_deletion_now_released(NccAdapter(), body, FINALIZER) is expected, why
+    # Nothing indexed: the adapter parses the body itself.
+    runtime = cast(Runtime, SimpleNamespace(world=SimpleNamespace(ncc=lambda ref: None)))
+    assert blocked_deletion_now_released(NccAdapter(), body, runtime, FINALIZER) is expected, why
 
 
 class _FailingPool:

@@ -85,6 +85,9 @@ class _Adapter:
     def __init__(self, thing: _Thing, sink: _Sink) -> None:
         self.thing, self._sink = thing, sink
 
+    def parse(self, body: Mapping[str, Any], context: Any) -> Mapping[str, Any]:
+        return body
+
     def subject(self, body: Mapping[str, Any], *, forced: bool) -> Subject:
         return Subject(
             kind=self.kind, name="ns/x", generation=1, status=dict(body.get("status") or {})

@@ -27,8 +27,11 @@ class _Refusing:
     kind = "PrivateEndpointRule"
     resync_seconds = None
 
-    def subject(self, body: Mapping[str, Any], *, forced: bool) -> Subject:
+    def parse(self, body: Mapping[str, Any], context: Any) -> Mapping[str, Any]:
         raise ValueError("spec.azure.resourceId: must be an Azure resource id")
+
+    def subject(self, body: Mapping[str, Any], *, forced: bool) -> Subject:
+        raise AssertionError("never read: the model refused the body")
 
     async def connect(self, body: Mapping[str, Any], context: Any, *, forced: bool) -> Any:
         raise AssertionError("never connected: nothing is done until the spec is fixed")

@@ -27,7 +27,7 @@ def runtime_of(memo: kopf.Memo, kwargs: dict[str, Any]) -> Runtime:
 
 
 async def drive(
-    adapter: Adapter[Runtime],
+    adapter: Adapter[Runtime, Any],
     cause: Cause,
     *,
     body: kopf.Body,

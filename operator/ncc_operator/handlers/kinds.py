@@ -21,7 +21,7 @@ from ncc_operator.reconcile.driver import Adapter, Cause, blocked_deletion_now_r
 from ncc_operator.resources.runtime import Runtime
 from ncc_operator.settings import Settings
 
-from .context import drive
+from .context import drive, runtime_of
 
 REQUESTED_FIELD = ("metadata", "annotations", RECONCILE_REQUESTED_AT_ANNOTATION)
 LIVE_INDEX = "live_accounts"
@@ -33,7 +33,7 @@ Fn = TypeVar("Fn", bound=Callable[..., Any])
 
 def register(
     plural: str,
-    adapter: Adapter[Runtime],
+    adapter: Adapter[Runtime, Any],
     settings: Settings,
     *,
     registry: kopf.OperatorRegistry,
@@ -75,8 +75,10 @@ def register(
             adapter, Cause.DELETE, body=body, patch=patch, memo=memo, kwargs=kw, plural=creates
         )
 
-    def released_at_once(body: kopf.Body, **_: Any) -> bool:
-        return finalizer and blocked_deletion_now_released(adapter, body, FINALIZER)
+    def released_at_once(body: kopf.Body, memo: kopf.Memo, **kw: Any) -> bool:
+        return finalizer and blocked_deletion_now_released(
+            adapter, body, runtime_of(memo, kw), FINALIZER
+        )
 
     # Kopf retries a blocked delete handler only when its delay ends (up to a minute), even if the
     # spec changes meanwhile; "Orphan always releases the finalizer at once" (DESIGN §3), so a

@@ -42,6 +42,8 @@ class Cause(StrEnum):
 
 Context_contra = TypeVar("Context_contra", contravariant=True)
 """What the wiring hands every adapter call (the operator's shared runtime)."""
+Parsed = TypeVar("Parsed")
+"""What an adapter reads a body into, once per pass, and hands back to its other calls."""
 SinkFactory = Callable[[str, Mapping[str, Any]], Sink]
 """``(kind, body)`` → the sink for that object's events and metrics."""
 
@@ -54,8 +56,11 @@ class DeletionPending(Exception):  # noqa: N818  (a state, not a programming err
         self.delay = delay
 
 
-class Adapter(Protocol[Context_contra]):
-    """Per-kind glue: how to read a body into a Subject and how to connect its client."""
+class Adapter(Protocol[Context_contra, Parsed]):
+    """Per-kind glue: how to read a body, into a Subject and into a connected client.
+
+    A pass parses the body once (:meth:`parse`) and hands the result to the other calls.
+    """
 
     @property
     def kind(self) -> str: ...
@@ -65,18 +70,23 @@ class Adapter(Protocol[Context_contra]):
         """Steady-state interval for this kind (None: the schedule's default)."""
         ...
 
-    def subject(self, body: Mapping[str, Any], *, forced: bool) -> Subject: ...
+    def parse(self, body: Mapping[str, Any], context: Context_contra) -> Parsed:
+        """The body read with the kind's model; ``ValueError`` when the model refuses it."""
+        ...
+
+    def subject(self, parsed: Parsed, *, forced: bool) -> Subject: ...
 
     async def connect(
-        self, body: Mapping[str, Any], context: Context_contra, *, forced: bool
+        self, parsed: Parsed, context: Context_contra, *, forced: bool
     ) -> ExternalClient: ...
 
-    def dependents(self, body: Mapping[str, Any], context: Context_contra) -> list[str]:
+    def dependents(self, parsed: Parsed, context: Context_contra) -> list[str]:
         """Uids of objects that wait on this one (ReferenceNotReady) and should look again."""
         ...
 
 
 C = TypeVar("C")
+P = TypeVar("P")
 
 
 class Driver:
@@ -96,7 +106,7 @@ class Driver:
 
     async def run(
         self,
-        adapter: Adapter[C],
+        adapter: Adapter[C, P],
         body: Mapping[str, Any],
         patch: MutableMapping[str, Any],
         context: C,
@@ -113,14 +123,9 @@ class Driver:
             if cause is Cause.TICK and not self.schedule.due(uid):
                 return False
             forced = cause is Cause.REQUESTED
-            if cause is Cause.CHANGE:
-                # What dependents were refused for may be what just changed (an NCC's
-                # allowedRuleNamespaces, an account's spec): their own retry can be minutes away.
-                # They read this object from the index, which already holds the new spec.
-                self._wake(adapter, body, context)
             view = self._fresh(uid, body)
             try:
-                subject = adapter.subject(view, forced=forced)
+                parsed = adapter.parse(view, context)
             except ValueError as error:
                 # Admitted under an older CRD, refused by today's model: say so, never a
                 # traceback per tick; deletion releases only if nothing was ever created.
@@ -128,9 +133,15 @@ class Driver:
                 patch.setdefault("status", {}).update(result.status_patch or {})
                 self.schedule.plan(uid, result)
                 return result.release
+            if cause is Cause.CHANGE:
+                # What dependents were refused for may be what just changed (an NCC's
+                # allowedRuleNamespaces, an account's spec): their own retry can be minutes away.
+                # They read this object from the index, which already holds the new spec.
+                self._wake(adapter, parsed, context)
+            subject = adapter.subject(parsed, forced=forced)
 
             async def connect() -> ExternalClient:
-                return await adapter.connect(view, context, forced=forced)
+                return await adapter.connect(parsed, context, forced=forced)
 
             sink = self.sinks(adapter.kind, body)
             result = await reconcile(
@@ -148,7 +159,7 @@ class Driver:
             sink.settled(status, released=result.release)
             if _became_usable(subject.status, status):
                 # Dependents wait on this object with a flat retry; wake them now instead.
-                self._wake(adapter, body, context)
+                self._wake(adapter, parsed, context)
             if result.release:
                 self._written.pop(uid, None)
                 self.schedule.forget(uid)
@@ -163,8 +174,8 @@ class Driver:
             raise DeletionPending(_deletion_message(result.status_patch), delay=retry)
         return False
 
-    def _wake(self, adapter: Adapter[C], body: Mapping[str, Any], context: C) -> None:
-        for dependent in adapter.dependents(body, context):
+    def _wake(self, adapter: Adapter[C, P], parsed: P, context: C) -> None:
+        for dependent in adapter.dependents(parsed, context):
             self.schedule.now(dependent)
 
     def _fresh(self, uid: str, body: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -218,7 +229,7 @@ def _deletion_message(patch: Mapping[str, Any] | None) -> str:
 
 
 def blocked_deletion_now_released(
-    adapter: Adapter[Any], body: Mapping[str, Any], finalizer: str
+    adapter: Adapter[C, Any], body: Mapping[str, Any], context: C, finalizer: str
 ) -> bool:
     """Our finalizer is waiting on a blocked delete (DeleteBlocked), and the spec now says the
     deletion must release without touching Databricks."""
@@ -231,7 +242,7 @@ def blocked_deletion_now_released(
     if not blocked:
         return False
     try:
-        subject = adapter.subject(body, forced=False)
+        subject = adapter.subject(adapter.parse(body, context), forced=False)
     except ValueError:  # an object the model rejects: the regular handlers report it
         return False
     releases = subject.orphan_on_delete or subject.observe_only

@@ -1,17 +1,18 @@
 """The three kinds as the driver sees them: body → Subject, body → connected client, and the
 objects that wait on this one.
 
-Each adapter parses the body with the kind's model, reads the shared policies
+Each adapter reads the body into the kind's index entry — the very entry the index holds when
+it was built from this body, so a pass parses nothing again — reads the shared policies
 (``deletionPolicy``, ``managementPolicy``, the paused annotation) the same way for every kind,
-and connects the per-kind client from ``accounts``, ``ncc`` or ``rule``. Each is an
-``Adapter[Runtime]``: the driver hands it the operator's shared runtime. (Events and metrics
-go through the sink the wiring makes: ``handlers/sinks.py``.)
+and connects the per-kind client from ``accounts``, ``ncc`` or ``rule`` with that entry. Each is
+an ``Adapter[Runtime, Entry]``: the driver hands it the operator's shared runtime. (Events and
+metrics go through the sink the wiring makes: ``handlers/sinks.py``.)
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any
 
 from ncc_operator.models import (
     DatabricksAccountResource,
@@ -26,26 +27,33 @@ from .accounts import AccountClient
 from .ncc import connect_ncc
 from .rule import connect_rule
 from .runtime import Runtime
-from .world import Ref, account_entry, ncc_entry, rule_entry
+from .world import (
+    AccountEntry,
+    NccEntry,
+    Ref,
+    RuleEntry,
+    account_entry,
+    ncc_entry,
+    reuse_or_build,
+    rule_entry,
+)
 
 
 def _subject(
-    resource: DatabricksAccountResource
-    | NetworkConnectivityConfigResource
-    | PrivateEndpointRuleResource,
-    body: Mapping[str, Any],
+    entry: AccountEntry | NccEntry | RuleEntry,
     *,
     forced: bool,
     deletion: DeletionPolicy | None = None,
     management: ManagementPolicy | None = None,
 ) -> Subject:
+    resource = entry.resource
     meta = resource.metadata
     return Subject(
         kind=resource.KIND,
         name=f"{meta.namespace}/{meta.name}",
         generation=resource.generation,
         # The raw status, not the model's rendering: "write only on change" compares it verbatim.
-        status=dict(body.get("status") or {}),
+        status=dict(entry.status),
         deleting=meta.deleting,
         paused=meta.paused,
         observe_only=management is ManagementPolicy.OBSERVE_ONLY,
@@ -61,24 +69,27 @@ class AccountAdapter:
     def __init__(self, resync_seconds: float | None = None) -> None:
         self.resync_seconds = resync_seconds
 
-    def subject(self, body: Mapping[str, Any], *, forced: bool) -> Subject:
+    def parse(self, body: Mapping[str, Any], runtime: Runtime) -> AccountEntry:
+        return reuse_or_build(runtime.world.account(_ref(body)), body, account_entry)
+
+    def subject(self, entry: AccountEntry, *, forced: bool) -> Subject:
         # Accounts own nothing at Databricks: deleting one only forgets its client.
-        return _subject(DatabricksAccountResource.from_body(body), body, forced=forced)
+        return _subject(entry, forced=forced)
 
     async def connect(
-        self, body: Mapping[str, Any], runtime: Runtime, *, forced: bool
+        self, entry: AccountEntry, runtime: Runtime, *, forced: bool
     ) -> ExternalClient:
         return AccountClient(
-            account_entry(body),
+            entry,
             runtime.pool,
             runtime.observations,
             auth_retry_seconds=runtime.pace.account_resync_seconds,
         )
 
-    def dependents(self, body: Mapping[str, Any], runtime: Runtime) -> list[str]:
+    def dependents(self, entry: AccountEntry, runtime: Runtime) -> list[str]:
         """NCCs using this account and their rules: they wait on it with ReferenceNotReady
         (or back off on its failing credentials)."""
-        ref = _ref(body)
+        ref = entry.ref
         nccs = [
             n
             for n in runtime.world.nccs()
@@ -87,50 +98,51 @@ class AccountAdapter:
         return [n.uid for n in nccs] + [r.uid for n in nccs for r in runtime.world.rules_of(n.ref)]
 
 
-class _ManagedAdapter:
-    """NCCs and rules: both carry deletionPolicy and managementPolicy in their spec."""
-
-    model: ClassVar[type[NetworkConnectivityConfigResource] | type[PrivateEndpointRuleResource]]
+class NccAdapter:
+    kind = NetworkConnectivityConfigResource.KIND
     resync_seconds: float | None = None
 
-    @property
-    def kind(self) -> str:
-        return self.model.KIND
+    def parse(self, body: Mapping[str, Any], runtime: Runtime) -> NccEntry:
+        return reuse_or_build(runtime.world.ncc(_ref(body)), body, ncc_entry)
 
-    def subject(self, body: Mapping[str, Any], *, forced: bool) -> Subject:
-        resource = self.model.from_body(body)
+    def subject(self, entry: NccEntry, *, forced: bool) -> Subject:
+        spec = entry.resource.spec
         return _subject(
-            resource,
-            body,
+            entry,
             forced=forced,
-            deletion=resource.spec.deletion_policy,
-            management=resource.spec.management_policy,
+            deletion=spec.deletion_policy,
+            management=spec.management_policy,
         )
 
-
-class NccAdapter(_ManagedAdapter):
-    model = NetworkConnectivityConfigResource
-
-    def dependents(self, body: Mapping[str, Any], runtime: Runtime) -> list[str]:
+    def dependents(self, entry: NccEntry, runtime: Runtime) -> list[str]:
         """Rules of this NCC: they wait on its id with ReferenceNotReady."""
-        return [r.uid for r in runtime.world.rules_of(_ref(body))]
+        return [r.uid for r in runtime.world.rules_of(entry.ref)]
 
-    async def connect(
-        self, body: Mapping[str, Any], runtime: Runtime, *, forced: bool
-    ) -> ExternalClient:
-        return await connect_ncc(ncc_entry(body), runtime)
+    async def connect(self, entry: NccEntry, runtime: Runtime, *, forced: bool) -> ExternalClient:
+        return await connect_ncc(entry, runtime)
 
 
-class RuleAdapter(_ManagedAdapter):
-    model = PrivateEndpointRuleResource
+class RuleAdapter:
+    kind = PrivateEndpointRuleResource.KIND
+    resync_seconds: float | None = None
 
-    def dependents(self, body: Mapping[str, Any], runtime: Runtime) -> list[str]:
+    def parse(self, body: Mapping[str, Any], runtime: Runtime) -> RuleEntry:
+        return reuse_or_build(runtime.world.rule(_ref(body)), body, rule_entry)
+
+    def subject(self, entry: RuleEntry, *, forced: bool) -> Subject:
+        spec = entry.resource.spec
+        return _subject(
+            entry,
+            forced=forced,
+            deletion=spec.deletion_policy,
+            management=spec.management_policy,
+        )
+
+    def dependents(self, entry: RuleEntry, runtime: Runtime) -> list[str]:
         return []
 
-    async def connect(
-        self, body: Mapping[str, Any], runtime: Runtime, *, forced: bool
-    ) -> ExternalClient:
-        return await connect_rule(rule_entry(body), runtime, forced=forced)
+    async def connect(self, entry: RuleEntry, runtime: Runtime, *, forced: bool) -> ExternalClient:
+        return await connect_rule(entry, runtime, forced=forced)
 
 
 def _ref(body: Mapping[str, Any]) -> Ref:
