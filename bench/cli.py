@@ -47,7 +47,6 @@ def parse(argv: list[str]) -> tuple[Params, bool]:
     parser.add_argument("--client-rps", type=float, help="account spec.rateLimit (default: R)")
     parser.add_argument("--resync-seconds", type=float, help="operator resync (default 10)")
     parser.add_argument("--fast-seconds", type=float, default=1.0)
-    parser.add_argument("--tick-seconds", type=float, default=1.0)
     parser.add_argument("--idle-resyncs", type=int, help="K resync periods idle (default 3)")
     parser.add_argument("--no-baseline", action="store_true", help="skip the SDK baseline")
     args = parser.parse_args(argv)
@@ -67,7 +66,6 @@ def parse(argv: list[str]) -> tuple[Params, bool]:
         client_rps=args.client_rps,
         resync_seconds=args.resync_seconds or resync,
         fast_seconds=args.fast_seconds,
-        tick_seconds=args.tick_seconds,
         idle_resyncs=args.idle_resyncs or idle,
         quiet_seconds=quiet,
     )

@@ -34,7 +34,6 @@ class Params:
     baseline_poll_seconds: float = 1.0
     resync_seconds: float = 10.0
     fast_seconds: float = 1.0
-    tick_seconds: float = 1.0
     idle_resyncs: int = 3
     quiet_seconds: float = 4.0
     """No status change for this long (and all Ready) counts as steady state."""
@@ -89,7 +88,6 @@ class Params:
             "NCC_OPERATOR_RESYNC_SECONDS": str(self.resync_seconds),
             "NCC_OPERATOR_FAST_SECONDS": str(self.fast_seconds),
             "NCC_OPERATOR_ACCOUNT_RESYNC_SECONDS": str(self.resync_seconds),
-            "NCC_OPERATOR_TICK_SECONDS": str(self.tick_seconds),
             # The emulator is plain HTTP on loopback.
             "NCC_OPERATOR_ALLOWED_HOSTS": "127.0.0.1",
             "NCC_OPERATOR_ALLOW_HTTP": "true",

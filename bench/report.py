@@ -166,7 +166,7 @@ def table(doc: dict[str, Any]) -> str:
         f"N={p['rules']} rules over M={p['nccs']} NCCs; latency {p['latency_ms']:g} ms "
         f"(rule POST {p['create_latency_ms']:g} ms), server rate limit {p['rate_limit']:g} rps, "
         f"CREATING {p['creating_seconds']:g} s; operator resync {p['resync_seconds']:g} s, "
-        f"fast {p['fast_seconds']:g} s, tick {p['tick_seconds']:g} s"
+        f"fast {p['fast_seconds']:g} s"
     )
     lines = [head, "", "| Measure | Result | Target |", "|---|---|---|"]
     lines += [f"| {a} | {b} | {c} |" for a, b, c in rows]

@@ -46,11 +46,10 @@ NCC = "prod-eastus2"
 APPROVE, REJECT, LEAVE = "lakehouse-blob", "lakehouse-dfs", "orders-sql"
 RULES = (APPROVE, REJECT, LEAVE)
 EXAMPLES_HOST = "http://127.0.0.1:8765"
-# Snappy, not production values: poll every 2 s while a rule is CREATING/PENDING, tick every
-# second, re-observe settled objects every 15 s (so an owner's disconnect shows up quickly).
+# Snappy, not production values: poll every 2 s while a rule is CREATING/PENDING, re-observe
+# settled objects every 15 s (so an owner's disconnect shows up quickly).
 OPERATOR_ENV = {
     "NCC_OPERATOR_FAST_SECONDS": "2",
-    "NCC_OPERATOR_TICK_SECONDS": "1",
     "NCC_OPERATOR_RESYNC_SECONDS": "15",
     "NCC_OPERATOR_ACCOUNT_RESYNC_SECONDS": "15",
     # The demo's emulator is plain HTTP on loopback; a real install allows neither.

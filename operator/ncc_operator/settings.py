@@ -23,8 +23,6 @@ class Settings(BaseModel):
     """Re-observe interval while anything is CREATING/PENDING."""
     account_resync_seconds: float = Field(default=60.0, gt=0)
     """How often accounts re-read their Secret and re-verify credentials."""
-    tick_seconds: float = Field(default=5.0, gt=0)
-    """Kopf timer tick; a tick does work only when the object is due."""
     metrics_port: int = Field(default=8080, ge=0, le=65535)
     """Prometheus /metrics port; 0 disables the endpoint."""
     azure_login_endpoint: str | None = None

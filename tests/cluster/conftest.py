@@ -34,7 +34,6 @@ FAST_ENV = {
     "NCC_OPERATOR_RESYNC_SECONDS": "6",
     "NCC_OPERATOR_FAST_SECONDS": "1",
     "NCC_OPERATOR_ACCOUNT_RESYNC_SECONDS": "2",
-    "NCC_OPERATOR_TICK_SECONDS": "0.5",
     "NCC_OPERATOR_METRICS_PORT": "0",
     # The emulator is plain HTTP on loopback: the operator calls it only when told to.
     "NCC_OPERATOR_ALLOWED_HOSTS": "127.0.0.1",

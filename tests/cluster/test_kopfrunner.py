@@ -83,7 +83,7 @@ def test_handlers_in_process_reach_ready_and_release(
     env = Env(crds, namespace, emulator, Operator(crds, namespace, log))
     ids = handler_ids(handlers)
     for kind in ("databricksaccounts", "networkconnectivityconfigs", "privateendpointrules"):
-        assert {f"{kind}-create", f"{kind}-tick", f"{kind}-delete"} <= ids, sorted(ids)
+        assert {f"{kind}-create", f"{kind}-resume", f"{kind}-delete"} <= ids, sorted(ids)
     args = ["run", "--standalone", "--namespace", namespace, "--quiet"]
     with KopfRunner(args, registry=handlers, timeout=60) as runner:
         env.account()

@@ -124,8 +124,14 @@ CASES = [
 def test_cross_region_targets_warn_and_same_region_ones_do_not(aws_facts_env: Env) -> None:
     env = aws_facts_env
     ready_ncc(env, region="us-east-1")
-    ncc = env.get(NCC_KIND, "prod")
-    assert "decommissioned after 25 May 2026" in ready(ncc)["message"], "stable IPs are legacy"
+    # The create pass says "created"; the first observe after it (one fast interval) reads the
+    # egress config and says what the stable IPs are.
+    ncc = env.wait_for(
+        NCC_KIND,
+        "prod",
+        lambda o: "decommissioned after 25 May 2026" in ready(o).get("message", ""),
+        what="Ready names the stable IPs as legacy",
+    )
     assert ncc["status"]["atProvider"]["egressConfig"]["awsStableIpCidrBlocks"]
     for name, target, _, _, _ in CASES:
         _aws_rule(env, name, target)

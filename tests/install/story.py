@@ -28,7 +28,6 @@ def story_values(watch: list[str]) -> dict[str, Any]:
             "resyncSeconds": 6,
             "fastSeconds": 1,
             "accountResyncSeconds": 2,
-            "tickSeconds": 0.5,
             # The emulator is plain HTTP on loopback: allowed only because these values say so.
             "allowedHosts": ["127.0.0.1"],
             "allowHttp": True,

@@ -331,7 +331,7 @@ def test_settings_reach_the_operator_as_its_own_defaults(helm: Path) -> None:
 
 # (values, why): each must be refused by values.schema.json (or the chart's own check).
 REJECTED: list[tuple[dict[str, Any], str]] = [
-    ({"settings": {"tickSeconds": "fast"}}, "a number given as a word"),
+    ({"settings": {"fastSeconds": "fast"}}, "a number given as a word"),
     ({"settings": {"resyncSeconds": 0}}, "an interval of zero"),
     ({"watchNamespaces": "team-a"}, "a string where a list is needed"),
     ({"watchNamespaces": ["Team_A"]}, "not a namespace name"),

@@ -1,8 +1,10 @@
-"""Which handlers make Kopf put a finalizer on which kind (guards handlers/kinds.py's timer).
+"""Which handlers make Kopf put a finalizer on which kind, and that no kind has a Kopf timer.
 
 Kopf adds its finalizer to an object when any matching handler requires one: a mandatory delete
 handler, or any timer (Kopf hard-codes that for timers). NCCs and rules need it (their deletion
 deletes at Databricks); accounts must have none, so deleting one never waits on the operator.
+Re-observing is the scheduler's (handlers/ticker.py): a per-object Kopf timer would wake every
+object every few seconds and hold a task per object.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ import kopf
 import pytest
 
 from ncc_operator import handlers
-from ncc_operator.handlers import kinds
 from ncc_operator.models import ACCOUNT_PLURAL, NCC_PLURAL, RULE_PLURAL
 from ncc_operator.settings import Settings
 
@@ -54,16 +55,12 @@ def test_importing_the_handlers_registers_nothing() -> None:
 @pytest.mark.parametrize("kind", KINDS, ids=[k.why for k in KINDS])
 def test_finalizer_required_only_where_deletion_does_work(kind: Kind) -> None:
     found = handlers_of(kind.plural)
-    ticks = [h for h in found if str(getattr(h, "id", "")).endswith("-tick")]
-    assert len(ticks) == 1, "every kind is re-observed by exactly one timer"
     requiring = [h.id for h in found if getattr(h, "requires_finalizer", None)]  # type: ignore[attr-defined]
     assert bool(requiring) is kind.finalizer, requiring
 
 
-def test_a_timer_without_finalizer_stops_once_its_object_left_the_index() -> None:
-    """Kopf stops a timer whose ``when`` no longer matches; a deleted account leaves the index
-    before Kopf processes its DELETED event."""
-    (tick,) = [h for h in handlers_of(ACCOUNT_PLURAL) if str(h.id).endswith("-tick")]  # type: ignore[attr-defined]
-    when = tick.when  # type: ignore[attr-defined]
-    assert when(uid="a", **{kinds.LIVE_INDEX: {"a": [True]}}) is True
-    assert when(uid="a", **{kinds.LIVE_INDEX: {}}) is False
+def test_no_kind_has_a_kopf_timer_or_daemon() -> None:
+    spawning = [str(h.id) for h in REGISTRY._spawning.get_all_handlers()]
+    assert spawning == [], "re-observing is the scheduler's, not a per-object timer's"
+    changing = {str(h.id).split("-")[0] for h in REGISTRY._changing.get_all_handlers()}
+    assert {ACCOUNT_PLURAL, NCC_PLURAL, RULE_PLURAL} <= changing, "each kind still has handlers"

@@ -17,13 +17,12 @@ from . import account, indexes, namespaces, ncc, probes, rule, startup
 
 def register(registry: kopf.OperatorRegistry, settings: Settings) -> kopf.OperatorRegistry:
     """Every handler of the operator, configured with ``settings``, into ``registry``."""
-    startup.register(registry, settings)
+    kinds = (account.register(registry, settings), ncc.register(registry), rule.register(registry))
+    # The scheduler (started with the operator) runs every kind by its Kind name.
+    startup.register(registry, settings, {k.adapter.kind: k for k in kinds})
     probes.register(registry)
     indexes.register(registry)
     namespaces.register(registry)
-    account.register(registry, settings)
-    ncc.register(registry, settings)
-    rule.register(registry, settings)
     return registry
 
 

@@ -18,15 +18,17 @@ from ncc_operator.resources.world import Ref
 from ncc_operator.settings import Settings
 
 from . import kinds
+from .context import Kind
 
 
-def register(registry: kopf.OperatorRegistry, settings: Settings) -> None:
-    kinds.register(
-        ACCOUNT_PLURAL,
-        AccountAdapter(resync_seconds=settings.account_resync_seconds),
-        settings,
+def register(registry: kopf.OperatorRegistry, settings: Settings) -> Kind:
+    kind = kinds.register(
+        Kind(
+            AccountAdapter(resync_seconds=settings.account_resync_seconds),
+            ACCOUNT_PLURAL,
+            creates=False,
+        ),
         registry=registry,
-        finalizer=False,
     )
 
     @kopf.on.event(GROUP, VERSION, ACCOUNT_PLURAL, id=f"{ACCOUNT_PLURAL}-gone", registry=registry)
@@ -40,3 +42,5 @@ def register(registry: kopf.OperatorRegistry, settings: Settings) -> None:
         driver: Driver = memo["driver"]
         driver.schedule.forget(uid)
         driver.locks.forget(uid)
+
+    return kind

@@ -35,7 +35,6 @@ def register(registry: kopf.OperatorRegistry) -> None:
     kopf.index(GROUP, VERSION, RULE_PLURAL, id="dbx_rules_by_ncc", registry=registry)(
         dbx_rules_by_ncc
     )
-    kopf.index(GROUP, VERSION, ACCOUNT_PLURAL, id="live_accounts", registry=registry)(live_accounts)
     kopf.index("", "v1", "namespaces", id="namespace_labels", registry=registry)(namespace_labels)
 
 
@@ -76,12 +75,6 @@ def _rule_once(body: Mapping[str, Any]) -> RuleEntry:
     entry = rule_entry(body)
     _last_rule = (key, entry)
     return entry
-
-
-def live_accounts(uid: str, **_: Any) -> dict[str, bool]:
-    # Every account still in the cluster, valid or not: a timer that needs no finalizer stops
-    # when its object leaves this index (handlers/kinds.py).
-    return {uid: True}
 
 
 def namespace_labels(name: str, labels: kopf.Labels, **_: Any) -> dict[str, dict[str, str]]:

@@ -4,10 +4,10 @@ import kopf
 
 from ncc_operator.models import NCC_PLURAL
 from ncc_operator.resources.adapters import NccAdapter
-from ncc_operator.settings import Settings
 
 from . import kinds
+from .context import Kind
 
 
-def register(registry: kopf.OperatorRegistry, settings: Settings) -> None:
-    kinds.register(NCC_PLURAL, NccAdapter(), settings, registry=registry)
+def register(registry: kopf.OperatorRegistry) -> Kind:
+    return kinds.register(Kind(NccAdapter(), NCC_PLURAL, creates=True), registry=registry)

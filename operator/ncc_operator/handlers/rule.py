@@ -4,10 +4,10 @@ import kopf
 
 from ncc_operator.models import RULE_PLURAL
 from ncc_operator.resources.adapters import RuleAdapter
-from ncc_operator.settings import Settings
 
 from . import kinds
+from .context import Kind
 
 
-def register(registry: kopf.OperatorRegistry, settings: Settings) -> None:
-    kinds.register(RULE_PLURAL, RuleAdapter(), settings, registry=registry)
+def register(registry: kopf.OperatorRegistry) -> Kind:
+    return kinds.register(Kind(RuleAdapter(), RULE_PLURAL, creates=True), registry=registry)

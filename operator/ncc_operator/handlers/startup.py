@@ -7,7 +7,10 @@ endpoint starts here too. The operator's own settings arrive as an argument of
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+from collections.abc import Mapping
 from typing import Any
 
 import kopf
@@ -24,17 +27,20 @@ from ncc_operator.resources.world import IndexedWorld
 from ncc_operator.settings import Settings
 
 from . import persistence, probes
+from .context import Kind
 from .sinks import EventSink
+from .ticker import Ticker
 
 logger = logging.getLogger(__name__)
 
 
-def register(registry: kopf.OperatorRegistry, config: Settings) -> None:
-    """Start-up, cleanup and login handlers, configured with ``config``."""
+def register(registry: kopf.OperatorRegistry, config: Settings, kinds: Mapping[str, Kind]) -> None:
+    """Start-up, cleanup and login handlers, configured with ``config``; the scheduler runs
+    ``kinds`` (by Kind name)."""
 
     @kopf.on.startup(registry=registry)
-    async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> None:
-        await _configure(settings, memo, config)
+    async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **kw: Any) -> None:
+        await _configure(settings, memo, config, kinds, kw)
 
     @kopf.on.cleanup(registry=registry)
     async def close(memo: kopf.Memo, **_: Any) -> None:
@@ -46,7 +52,13 @@ def register(registry: kopf.OperatorRegistry, config: Settings) -> None:
         return await kubelogin.login(settings)
 
 
-async def _configure(settings: kopf.OperatorSettings, memo: kopf.Memo, config: Settings) -> None:
+async def _configure(
+    settings: kopf.OperatorSettings,
+    memo: kopf.Memo,
+    config: Settings,
+    kinds: Mapping[str, Kind],
+    indexes: Mapping[str, Any],
+) -> None:
     # Our own finalizer and annotation prefix: objects carry nothing named after Kopf.
     settings.persistence.finalizer = FINALIZER
     # Bookkeeping in annotations under our own prefix, bounded in size (see persistence).
@@ -56,7 +68,7 @@ async def _configure(settings: kopf.OperatorSettings, memo: kopf.Memo, config: S
     # A watch that silently stalls would stop all reconciles: restart it every 10 minutes.
     settings.watching.server_timeout = 600
     settings.watching.client_timeout = 660
-    # Timers tick often and are cheap; their success must not flood the logs.
+    # Every handler's success would be a log line per object and change: warnings only.
     logging.getLogger("kopf.objects").setLevel(logging.WARNING)
     secrets = KubeSecrets(lambda: kubelogin.connection(settings))
     pool = AccountPool(
@@ -66,8 +78,17 @@ async def _configure(settings: kopf.OperatorSettings, memo: kopf.Memo, config: S
     memo["secrets"] = secrets
     # Its own client: a re-login after a 401 on one must not close a request on the other.
     probes.start(memo, KubeSecrets(lambda: kubelogin.connection(settings), timeout=10.0))
-    memo["runtime"] = Runtime(
-        world=IndexedWorld({}, {}, {}, {}),
+    # Kopf hands start-up its indexes before they fill; the same live objects serve every
+    # handler and the scheduler from then on.
+    world = IndexedWorld(
+        indexes["dbx_accounts"],
+        indexes["dbx_nccs"],
+        indexes["dbx_rules"],
+        indexes["namespace_labels"],
+        indexes["dbx_rules_by_ncc"],
+    )
+    runtime = memo["runtime"] = Runtime(
+        world=world,
         pool=pool,
         pace=Pace(
             resync_seconds=config.resync_seconds,
@@ -77,16 +98,34 @@ async def _configure(settings: kopf.OperatorSettings, memo: kopf.Memo, config: S
         # None unless configured; a URL the host policy refuses stops the start-up here.
         outbound_ranges=OutboundIpRanges.from_settings(config, kube=secrets),
     )
-    memo["driver"] = Driver(
+    driver = memo["driver"] = Driver(
         Schedule(resync_seconds=config.resync_seconds),
         sinks=EventSink,
         fast_seconds=config.fast_seconds,
     )
+    ticker = Ticker(kinds, driver, runtime, secrets)
+    task = asyncio.create_task(ticker.run(), name="scheduler")
+    task.add_done_callback(_scheduler_ended)
+    memo["ticker"] = ticker, task
     # /metrics; a standalone operator (one replica) is its own leader.
     metrics.serve(config.metrics_port)
 
 
+def _scheduler_ended(task: asyncio.Task[None]) -> None:
+    """The scheduler runs until shutdown; if it ever ends otherwise, nothing would be
+    re-observed again: stop the process (exit 3, as on a lost lease) so it is restarted."""
+    if task.cancelled():
+        return
+    logger.critical("the scheduler stopped: %r; exiting so the operator restarts", task.exception())
+    os._exit(3)
+
+
 async def _close(memo: kopf.Memo) -> None:
+    if "ticker" in memo:
+        ticker, task = memo["ticker"]
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await ticker.stop()
     await probes.stop(memo)
     runtime: Runtime = memo["runtime"]
     await runtime.pool.close()

@@ -3,10 +3,10 @@
 This is the one place a :class:`~.engine.Result` becomes what the wiring applies: the status
 patch goes into the handler's ``patch`` mapping, and a pending deletion raises
 :class:`DeletionPending` (the handlers turn it into Kopf's ``TemporaryError``, so the finalizer
-stays and Kopf retries at the planned time); nothing else ever raises — timers in particular
-never give up on an object. Kopf-free: handlers pick the adapter and the cause, hand over the
-body and patch, and translate. Events and metrics go to the :class:`~.events.Sink` the wiring's
-factory makes for each object.
+stays and Kopf retries at the planned time); nothing else ever raises — scheduled passes in
+particular never give up on an object. Kopf-free: the wiring picks the adapter and the cause,
+hands over the body and patch, and translates. Events and metrics go to the
+:class:`~.events.Sink` the wiring's factory makes for each object.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ class Cause(StrEnum):
     REQUESTED = "requested"
     """reconcile-requested-at changed: run now and let adapters retry terminal states."""
     TICK = "tick"
-    """Timer tick: run only if the schedule says the object is due."""
+    """The schedule found the object due: run only if it still is (a change may have run it)."""
     DELETE = "delete"
     """Object is being deleted: run now; keep the finalizer until released."""
 
@@ -97,7 +97,7 @@ class Driver:
         sinks: SinkFactory,
         fast_seconds: float = FAST_POLL_SECONDS,
     ) -> None:
-        self.schedule = schedule or Schedule()
+        self.schedule = schedule if schedule is not None else Schedule()
         self.sinks = sinks
         self.locks = Locks()
         self.fast_seconds = fast_seconds
@@ -118,7 +118,9 @@ class Driver:
 
         ``guard`` records "create pending" on the object before any create (kinds that create).
         """
-        uid = str(body.get("metadata", {}).get("uid", ""))
+        meta = body.get("metadata", {})
+        uid = str(meta.get("uid", ""))
+        tag = (adapter.kind, str(meta.get("namespace", "")), str(meta.get("name", "")))
         async with self.locks.of(uid):
             if cause is Cause.TICK and not self.schedule.due(uid):
                 return False
@@ -131,7 +133,7 @@ class Driver:
                 # traceback per tick; deletion releases only if nothing was ever created.
                 result = _unreadable(view, error)
                 patch.setdefault("status", {}).update(result.status_patch or {})
-                self.schedule.plan(uid, result)
+                self.schedule.plan(uid, result, tag=tag)
                 return result.release
             if cause is Cause.CHANGE:
                 # What dependents were refused for may be what just changed (an NCC's
@@ -165,14 +167,20 @@ class Driver:
                 self.schedule.forget(uid)
                 self.locks.forget(uid)
                 return True
-            delay = self.schedule.plan(uid, result, resync_seconds=adapter.resync_seconds)
+            delay = self.schedule.plan(uid, result, resync_seconds=adapter.resync_seconds, tag=tag)
         if cause is Cause.DELETE:
-            # Keeps the finalizer; Kopf calls the delete handler again after the delay. Kopf
-            # stops timers of an object being deleted, so a wake-up (schedule.now) cannot reach
-            # it: the delay is capped, so a fixed cause (credentials, a reference) is seen soon.
+            # Keeps the finalizer; Kopf calls the delete handler again after the delay. The
+            # scheduler leaves an object being deleted to that handler, so a wake-up
+            # (schedule.now) cannot reach it: the delay is capped, so a fixed cause
+            # (credentials, a reference) is seen soon.
             retry = min(delay, DELETE_RETRY_CAP_SECONDS)
             raise DeletionPending(_deletion_message(result.status_patch), delay=retry)
         return False
+
+    def patch_lost(self, uid: str) -> None:
+        """The status patch of the last pass was not written: the next pass reads the body as
+        it is instead of laying that patch over it (see :meth:`_fresh`)."""
+        self._written.pop(uid, None)
 
     def _wake(self, adapter: Adapter[C, P], parsed: P, context: C) -> None:
         for dependent in adapter.dependents(parsed, context):
@@ -182,7 +190,7 @@ class Driver:
         """``body``, with the status the previous pass patched if that patch is not in it yet.
 
         Kopf applies a handler's status patch only after the handler returns, so a change handler
-        and a timer tick can both start from a body that predates it. The second must not act on
+        and a scheduled pass can both start from a body that predates it. The second must not act on
         the status the first already replaced (it would adopt the rule the first just created
         and repeat its events). Only the operator writes status, so a body still carrying the
         status the last pass read has not caught up. Only a pass that wrote is remembered, so a

@@ -1,15 +1,20 @@
 """When each object is reconciled next, and one lock per object.
 
-Kopf timers tick often and cheaply; the :class:`Schedule` decides whether a tick does real work.
-This keeps polling in one place: a fast pace while something is transitional, the jittered
-resync (default 5 min) at steady state, and exponential backoff for repeated failures — without
-any per-poll timestamps in status. Everything lives in memory: after a restart every object is
-due at once, which is the resume-time re-observe we want anyway.
+The :class:`Schedule` keeps polling in one place: a fast pace while something is transitional,
+the jittered resync (default 5 min) at steady state, and exponential backoff for repeated
+failures — without any per-poll timestamps in status. Its due times sit in one heap, and
+:meth:`Schedule.wait_due` sleeps until the earliest: one waiter for every object, so an idle
+operator does nothing between due times, however many objects it holds (a per-object timer
+would wake each object every few seconds only to find it not due). Everything lives in memory:
+after a restart every object is due at once, which is the resume-time re-observe we want anyway.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import heapq
+import itertools
 import random
 import time
 from collections.abc import Callable
@@ -21,10 +26,15 @@ DEFAULT_RESYNC_SECONDS = 300.0
 MAX_BACKOFF_SECONDS = 600.0
 
 
+Tag = tuple[str, str, str]
+"""What to run when an object is due: its kind, namespace and name (with its uid)."""
+
+
 @dataclass
 class _Entry:
     due: float
     failures: int = 0
+    tag: Tag | None = None
 
 
 class Schedule:
@@ -43,22 +53,73 @@ class Schedule:
         self._clock = clock
         self._rng = rng or random.Random()  # noqa: S311  (jitter, not cryptography)
         self._entries: dict[str, _Entry] = {}
+        self._heap: list[tuple[float, int, str]] = []
+        """(due, sequence, uid), stale items included: an item counts only while its due time
+        is still the object's (a later plan or a forget leaves the old item to be skipped)."""
+        self._sequence = itertools.count()
+        self._changed = asyncio.Event()
 
     def due(self, uid: str) -> bool:
         entry = self._entries.get(uid)
         return entry is None or self._clock() >= entry.due
 
     def now(self, uid: str) -> None:
-        """Make the object due at once (spec change, reconcile-requested-at annotation)."""
-        self._entries.pop(uid, None)
+        """Make the object due at once (spec change, reconcile-requested-at annotation, a
+        dependency became usable); its failure count starts again."""
+        entry = self._entries.get(uid)
+        if entry is None:
+            return  # never run yet: its change handler runs it
+        self._set(uid, _Entry(due=self._clock(), tag=entry.tag))
 
     def forget(self, uid: str) -> None:
         self._entries.pop(uid, None)
 
-    def plan(self, uid: str, result: Result, *, resync_seconds: float | None = None) -> float:
+    def plan_retry(self, uid: str, delay: float = 30.0) -> None:
+        """Due again after ``delay`` s: a pass that failed outside the engine (which plans every
+        outcome itself) must not drop the object from the schedule."""
+        entry = self._entries.get(uid)
+        if entry is not None:
+            self._set(uid, _Entry(self._clock() + delay, entry.failures, entry.tag))
+
+    async def wait_due(self) -> list[tuple[str, Tag]]:
+        """Sleep until at least one object is due; return every due ``(uid, tag)``, earliest
+        first. A returned object is not returned again until it is planned again (or made due
+        with :meth:`now`)."""
+        while True:
+            now = self._clock()
+            due: list[tuple[str, Tag]] = []
+            while self._heap and self._heap[0][0] <= now:
+                at, _, uid = heapq.heappop(self._heap)
+                entry = self._entries.get(uid)
+                if entry is not None and entry.due == at and entry.tag is not None:
+                    # Popped, so handed out once; the pass it starts plans the next time.
+                    due.append((uid, entry.tag))
+            if due:
+                return due
+            self._changed.clear()
+            timeout = self._heap[0][0] - now if self._heap else None
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), timeout)
+
+    def _set(self, uid: str, entry: _Entry) -> None:
+        self._entries[uid] = entry
+        earliest = self._heap[0][0] if self._heap else None
+        heapq.heappush(self._heap, (entry.due, next(self._sequence), uid))
+        if earliest is None or entry.due < earliest:
+            self._changed.set()  # the waiter sleeps until a later time: wake it
+
+    def plan(
+        self,
+        uid: str,
+        result: Result,
+        *,
+        resync_seconds: float | None = None,
+        tag: Tag | None = None,
+    ) -> float:
         """Record when ``uid`` is due after ``result``; return the delay chosen.
 
-        ``resync_seconds`` overrides the steady-state interval for this object's kind.
+        ``resync_seconds`` overrides the steady-state interval for this object's kind; ``tag``
+        is what :meth:`wait_due` hands back for it (None: the object is not run when due).
         """
         failures = 0
         if result.problem is not None and not result.problem.backoff:
@@ -75,12 +136,14 @@ class Schedule:
         else:
             resync = resync_seconds or self.resync_seconds
             delay = resync * (1 + self._rng.uniform(-self._jitter, self._jitter))
-        self._entries[uid] = _Entry(due=self._clock() + delay, failures=failures)
+        if tag is None and (previous := self._entries.get(uid)) is not None:
+            tag = previous.tag
+        self._set(uid, _Entry(due=self._clock() + delay, failures=failures, tag=tag))
         return delay
 
 
 class Locks:
-    """One asyncio lock per object: a timer tick and a change handler never overlap."""
+    """One asyncio lock per object: a scheduled pass and a change handler never overlap."""
 
     def __init__(self) -> None:
         self._locks: dict[str, asyncio.Lock] = {}

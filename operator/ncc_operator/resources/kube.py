@@ -184,16 +184,43 @@ def _raise_for_status(response: httpx.Response, *, what: str) -> None:
         raise KubeUnavailable(f"the Kubernetes API answered {response.status_code} while {what}")
 
 
+def object_path(plural: str, namespace: str, name: str) -> str:
+    """The API path of one of our namespaced custom objects."""
+    return (
+        f"/apis/{GROUP}/{VERSION}/namespaces/{quote(namespace, safe='')}/{plural}/"
+        f"{quote(name, safe='')}"
+    )
+
+
+async def apply_patch(
+    kube: KubeSecrets, plural: str, namespace: str, name: str, patch: Mapping[str, Any]
+) -> bool:
+    """Merge a pass's patch into the object, as Kopf applies a handler's: ``status`` through
+    the status subresource, ``metadata`` (annotations) on the object. False when the object is
+    gone (nothing to write); :class:`KubeUnavailable` when the API did not take it."""
+    path = object_path(plural, namespace, name)
+    headers = {"Content-Type": "application/merge-patch+json"}
+    parts = [(f"{path}/status", "status"), (path, "metadata")]
+    for target, key in parts:
+        if not patch.get(key):
+            continue
+        what = f"writing the {key} of {plural}/{name}"
+        response = await kube.send(
+            "PATCH", target, what=what, json={key: patch[key]}, headers=headers
+        )
+        if response.status_code == 404:
+            return False
+        _raise_for_status(response, what=what)
+    return True
+
+
 class PendingCreateMark:
     """The engine's create guard for one object: the pending-create annotation, written and
     confirmed by the API before any create is sent (Crossplane's ``external-create-pending``)."""
 
     def __init__(self, kube: KubeSecrets, plural: str, namespace: str, name: str) -> None:
         self._kube = kube
-        self._path = (
-            f"/apis/{GROUP}/{VERSION}/namespaces/{quote(namespace, safe='')}/{plural}/"
-            f"{quote(name, safe='')}"
-        )
+        self._path = object_path(plural, namespace, name)
 
     async def mark_create_pending(self) -> None:
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

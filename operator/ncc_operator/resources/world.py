@@ -46,9 +46,14 @@ class Entry:
     create_pending: bool
     """A create was sent whose id is not recorded yet (the pending-create annotation)."""
     resource_version: str = field(compare=False)
-    status: Mapping[str, Any] = field(compare=False, repr=False)
-    """The raw status the entry was built from: "write only on change" compares it verbatim,
-    and a pass reuses the entry only for the very body (and status) it was built from."""
+    body: Mapping[str, Any] = field(compare=False, repr=False)
+    """The object as the watch delivered it, less ``metadata.managedFields`` (the API's own
+    bookkeeping, often the larger half): a scheduled pass runs on it, a pass reuses the entry
+    only for this very body, and "write only on change" compares its raw status verbatim."""
+
+    @property
+    def status(self) -> Mapping[str, Any]:
+        return self.body.get("status") or {}
 
     @property
     def known_ids(self) -> set[str]:
@@ -125,8 +130,15 @@ def _entry_fields(body: Mapping[str, Any], status: Any) -> dict[str, Any]:
         "external_id": (body.get("spec") or {}).get("externalId"),
         "create_pending": bool((meta.get("annotations") or {}).get(CREATE_PENDING_ANNOTATION)),
         "resource_version": str(meta.get("resourceVersion", "")),
-        "status": dict(body.get("status") or {}),
+        "body": _slim(body),
     }
+
+
+def _slim(body: Mapping[str, Any]) -> dict[str, Any]:
+    meta = body.get("metadata", {})
+    if "managedFields" not in meta:
+        return dict(body)
+    return {**body, "metadata": {k: v for k, v in meta.items() if k != "managedFields"}}
 
 
 E = TypeVar("E", bound=Entry)
@@ -187,7 +199,8 @@ class IndexedWorld:
         self._nccs = nccs
         self._rules = rules
         self._namespaces = namespaces
-        self._rules_by_ncc = rules_by_ncc or {}
+        # Not `or {}`: an empty Kopf index is falsy, and this one must stay the live object.
+        self._rules_by_ncc = rules_by_ncc if rules_by_ncc is not None else {}
 
     def account(self, ref: Ref) -> AccountEntry | None:
         return next(iter(self._accounts.get(ref, ())), None)
