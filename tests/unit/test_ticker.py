@@ -20,33 +20,14 @@ import pytest
 from ncc_operator.handlers.context import Kind
 from ncc_operator.handlers.ticker import Ticker
 from ncc_operator.reconcile import (
-    Creation,
-    Deletion,
-    Observation,
-    Readiness,
     Result,
     Subject,
-    Update,
 )
 from ncc_operator.reconcile.driver import Driver
 from ncc_operator.resources.kube import KubeSecrets, KubeUnavailable
 from ncc_operator.resources.runtime import Runtime
 from ncc_operator.resources.world import NccEntry, Ref, ncc_entry
-from tests.unit.sinks import NullSink
-
-
-class _Exists:
-    async def observe(self) -> Observation:
-        return Observation(exists=True, external_id="ncc-1", readiness=Readiness(True, "OK", ""))
-
-    async def create(self) -> Creation:
-        raise AssertionError("nothing to create")
-
-    async def update(self, seen: Observation) -> Update:
-        raise AssertionError("nothing to update")
-
-    async def delete(self, seen: Observation) -> Deletion:
-        raise AssertionError("nothing to delete")
+from tests.unit.sinks import InSync, NullSink
 
 
 class _Adapter:
@@ -64,7 +45,7 @@ class _Adapter:
         return Subject(kind=self.kind, name="ns/prod", generation=1, status=dict(entry.status))
 
     async def connect(self, entry: NccEntry, context: Any, *, forced: bool) -> Any:
-        return _Exists()
+        return InSync()
 
     def dependents(self, entry: NccEntry, context: Any) -> list[str]:
         return []

@@ -15,39 +15,16 @@ import kopf
 import pytest
 
 from ncc_operator.reconcile import (
-    Creation,
-    Deletion,
-    Observation,
-    Readiness,
     Result,
     Subject,
-    Update,
 )
 from ncc_operator.reconcile.driver import Cause, Driver
-from tests.unit.sinks import NullSink
+from tests.unit.sinks import InSync, NullSink
 
 READY_STATUS = {
     "id": "ncc-1",
     "conditions": [{"type": "Ready", "status": "True", "reason": "Available"}],
 }
-
-
-class _InSync:
-    """An external object that exists, is ready and matches the spec."""
-
-    async def observe(self) -> Observation:
-        return Observation(
-            exists=True, external_id="ncc-1", readiness=Readiness(True, "Available", "ok")
-        )
-
-    async def create(self) -> Creation:
-        raise AssertionError("nothing to create")
-
-    async def update(self, seen: Observation) -> Update:
-        raise AssertionError("nothing to update")
-
-    async def delete(self, seen: Observation) -> Deletion:
-        raise AssertionError("nothing to delete")
 
 
 class _Ncc:
@@ -63,7 +40,7 @@ class _Ncc:
         )
 
     async def connect(self, body: Mapping[str, Any], context: Any, *, forced: bool) -> Any:
-        return _InSync()
+        return InSync()
 
     def dependents(self, body: Mapping[str, Any], context: Any) -> list[str]:
         return ["refused-rule"]

@@ -12,7 +12,7 @@ metrics go through the sink the wiring makes: ``handlers/sinks.py``.)
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from ncc_operator.models import (
     DatabricksAccountResource,
@@ -98,14 +98,24 @@ class AccountAdapter:
         return [n.uid for n in nccs] + [r.uid for n in nccs for r in runtime.world.rules_of(n.ref)]
 
 
-class NccAdapter:
-    kind = NetworkConnectivityConfigResource.KIND
+Managed = TypeVar("Managed", NccEntry, RuleEntry)
+
+
+class _ManagedAdapter(Generic[Managed]):
+    """NCCs and rules: both carry deletionPolicy and managementPolicy in their spec."""
+
     resync_seconds: float | None = None
 
-    def parse(self, body: Mapping[str, Any], runtime: Runtime) -> NccEntry:
-        return reuse_or_build(runtime.world.ncc(_ref(body)), body, ncc_entry)
+    def _indexed(self, runtime: Runtime, ref: Ref) -> Managed | None:
+        raise NotImplementedError
 
-    def subject(self, entry: NccEntry, *, forced: bool) -> Subject:
+    def _build(self, body: Mapping[str, Any]) -> Managed:
+        raise NotImplementedError
+
+    def parse(self, body: Mapping[str, Any], runtime: Runtime) -> Managed:
+        return reuse_or_build(self._indexed(runtime, _ref(body)), body, self._build)
+
+    def subject(self, entry: Managed, *, forced: bool) -> Subject:
         spec = entry.resource.spec
         return _subject(
             entry,
@@ -113,6 +123,16 @@ class NccAdapter:
             deletion=spec.deletion_policy,
             management=spec.management_policy,
         )
+
+
+class NccAdapter(_ManagedAdapter[NccEntry]):
+    kind = NetworkConnectivityConfigResource.KIND
+
+    def _indexed(self, runtime: Runtime, ref: Ref) -> NccEntry | None:
+        return runtime.world.ncc(ref)
+
+    def _build(self, body: Mapping[str, Any]) -> NccEntry:
+        return ncc_entry(body)
 
     def dependents(self, entry: NccEntry, runtime: Runtime) -> list[str]:
         """Rules of this NCC: they wait on its id with ReferenceNotReady."""
@@ -122,21 +142,14 @@ class NccAdapter:
         return await connect_ncc(entry, runtime)
 
 
-class RuleAdapter:
+class RuleAdapter(_ManagedAdapter[RuleEntry]):
     kind = PrivateEndpointRuleResource.KIND
-    resync_seconds: float | None = None
 
-    def parse(self, body: Mapping[str, Any], runtime: Runtime) -> RuleEntry:
-        return reuse_or_build(runtime.world.rule(_ref(body)), body, rule_entry)
+    def _indexed(self, runtime: Runtime, ref: Ref) -> RuleEntry | None:
+        return runtime.world.rule(ref)
 
-    def subject(self, entry: RuleEntry, *, forced: bool) -> Subject:
-        spec = entry.resource.spec
-        return _subject(
-            entry,
-            forced=forced,
-            deletion=spec.deletion_policy,
-            management=spec.management_policy,
-        )
+    def _build(self, body: Mapping[str, Any]) -> RuleEntry:
+        return rule_entry(body)
 
     def dependents(self, entry: RuleEntry, runtime: Runtime) -> list[str]:
         return []
