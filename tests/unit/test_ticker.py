@@ -146,7 +146,14 @@ async def test_a_due_object_runs_the_pass_a_handler_would(case: Case) -> None:
         "uid-1", Result(action="observe", requeue_after=0.01), tag=(adapter.kind, "ns", "prod")
     )
     ticker = Ticker(
-        {adapter.kind: Kind(adapter, "networkconnectivityconfigs", creates=False)},
+        {
+            adapter.kind: Kind(
+                adapter,
+                "networkconnectivityconfigs",
+                creates=False,
+                indexed=lambda world, ref: world.ncc(ref),
+            )
+        },
         driver,
         runtime,
         cast(KubeSecrets, case.kube),

@@ -27,6 +27,7 @@ def register(registry: kopf.OperatorRegistry, settings: Settings) -> Kind:
             AccountAdapter(resync_seconds=settings.account_resync_seconds),
             ACCOUNT_PLURAL,
             creates=False,
+            indexed=lambda world, ref: world.account(ref),
         ),
         registry=registry,
     )

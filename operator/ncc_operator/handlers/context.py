@@ -3,7 +3,7 @@ and (for Kopf) a pending deletion turned into ``TemporaryError``."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +13,7 @@ from ncc_operator import metrics
 from ncc_operator.reconcile.driver import Adapter, Cause, DeletionPending, Driver
 from ncc_operator.resources.kube import KubeSecrets, PendingCreateMark
 from ncc_operator.resources.runtime import Runtime
+from ncc_operator.resources.world import Entry, Ref, World
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,8 @@ class Kind:
     adapter: Adapter[Runtime, Any]
     plural: str
     creates: bool
+    indexed: Callable[[World, Ref], Entry | None]
+    """The kind's index lookup: where the scheduler finds an object's latest body."""
 
 
 def runtime_of(memo: kopf.Memo) -> Runtime:

@@ -10,4 +10,7 @@ from .context import Kind
 
 
 def register(registry: kopf.OperatorRegistry) -> Kind:
-    return kinds.register(Kind(NccAdapter(), NCC_PLURAL, creates=True), registry=registry)
+    return kinds.register(
+        Kind(NccAdapter(), NCC_PLURAL, creates=True, indexed=lambda world, ref: world.ncc(ref)),
+        registry=registry,
+    )

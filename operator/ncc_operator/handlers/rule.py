@@ -10,4 +10,7 @@ from .context import Kind
 
 
 def register(registry: kopf.OperatorRegistry) -> Kind:
-    return kinds.register(Kind(RuleAdapter(), RULE_PLURAL, creates=True), registry=registry)
+    return kinds.register(
+        Kind(RuleAdapter(), RULE_PLURAL, creates=True, indexed=lambda world, ref: world.rule(ref)),
+        registry=registry,
+    )

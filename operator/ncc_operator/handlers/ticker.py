@@ -82,10 +82,7 @@ class Ticker:
 
     def _entry(self, uid: str, tag: Tag) -> Entry | None:
         kind, namespace, name = tag
-        ref = Ref(namespace, name)
-        world = self._runtime.world
-        lookup = {"DatabricksAccount": world.account, "NetworkConnectivityConfig": world.ncc}
-        entry: Entry | None = lookup.get(kind, world.rule)(ref)
+        entry = self._kinds[kind].indexed(self._runtime.world, Ref(namespace, name))
         return entry if entry is not None and entry.uid == uid else None
 
     async def _pass(self, uid: str, tag: Tag) -> None:
