@@ -23,6 +23,7 @@ from tests.cluster.rules_support import (
     GET_NCC,
     GET_RULE,
     LIST_RULES,
+    NCC_KIND,
     PATCH_RULE,
     RULE_KIND,
     active_rules,
@@ -118,6 +119,33 @@ def test_creating_then_awaiting_approval_then_established(env: Env) -> None:
     assert sorted(env.event_reasons("blob")) == sorted(
         ["Created", "Creating", "AwaitingApproval", "Established"]
     ), env.event_reasons("blob")
+
+
+def test_an_ncc_counts_its_rules_states_within_the_fast_interval_not_at_its_resync(
+    env: Env,
+) -> None:
+    """``status.atProvider.ruleCounts`` of the NCC follows its rules' transitions: a rule's
+    status change brings its NCC's next look forward to the fast interval (1 s here). The
+    resync is ten minutes, so only that wake-up can update the counts within the test."""
+    env.operator.stop()
+    env.operator.env["NCC_OPERATOR_RESYNC_SECONDS"] = "600"
+    env.operator.start()
+    ready_ncc(env)
+
+    def counts() -> dict[str, int]:
+        at = env.get(NCC_KIND, "prod").get("status", {}).get("atProvider", {})
+        return dict(at.get("ruleCounts", {}))
+
+    env.azure_rule("blob")
+    env.wait_reason(RULE_KIND, "blob", "AwaitingApproval")
+    wait_until(lambda: counts() == {"PENDING": 1}, "the NCC to count one PENDING rule", timeout=15)
+    env.emulator.admin.approve(env.rule_id("blob"))
+    env.wait_reason(RULE_KIND, "blob", "Established")
+    wait_until(
+        lambda: counts() == {"ESTABLISHED": 1},
+        "the NCC to count the rule ESTABLISHED and PENDING no more (resync: 10 minutes away)",
+        timeout=15,
+    )
 
 
 def _reject(env: Env, name: str) -> None:

@@ -99,6 +99,9 @@ class _Adapter:
     def dependents(self, body: Mapping[str, Any], context: Any) -> list[str]:
         return ["dependent-uid"]
 
+    def observers(self, body: Mapping[str, Any], context: Any) -> list[str]:
+        return []
+
 
 def _body(version: str, status: Mapping[str, Any] | None = None) -> kopf.Body:
     raw: dict[str, Any] = {

@@ -23,6 +23,7 @@ from ncc_operator.reconcile import (
     Update,
     reconcile,
 )
+from ncc_operator.reconcile.outcome import merged
 
 T = TypeVar("T")
 
@@ -91,7 +92,7 @@ def condition(result: Result, type_: str) -> Mapping[str, Any]:
 
 
 def applied(status: Mapping[str, Any], result: Result) -> dict[str, Any]:
-    return {**status, **(result.status_patch or {})}
+    return dict(merged(status, result.status_patch or {}))
 
 
 SUBJECT = Subject(kind="PrivateEndpointRule", name="ns/rule", generation=3)

@@ -39,6 +39,9 @@ class _Refusing:
     def dependents(self, body: Mapping[str, Any], context: Any) -> list[str]:
         return []
 
+    def observers(self, body: Mapping[str, Any], context: Any) -> list[str]:
+        return []
+
 
 def _body(**meta: Any) -> kopf.Body:
     metadata = {"uid": "u1", "name": "r", "namespace": "ns", "generation": 2, **meta}

@@ -50,6 +50,9 @@ class _Adapter:
     def dependents(self, entry: NccEntry, context: Any) -> list[str]:
         return []
 
+    def observers(self, entry: NccEntry, context: Any) -> list[str]:
+        return []
+
 
 @dataclass
 class _Kube:

@@ -45,6 +45,9 @@ class _Ncc:
     def dependents(self, body: Mapping[str, Any], context: Any) -> list[str]:
         return ["refused-rule"]
 
+    def observers(self, body: Mapping[str, Any], context: Any) -> list[str]:
+        return []
+
 
 @dataclass(frozen=True)
 class Case:

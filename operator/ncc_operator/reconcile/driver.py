@@ -22,6 +22,7 @@ from . import conditions as cond
 from .contract import CreateGuard, ExternalClient, Result, Subject
 from .engine import FAST_POLL_SECONDS, reconcile
 from .events import Sink
+from .outcome import merged
 from .problems import InvalidSpec
 from .schedule import Locks, Schedule
 
@@ -84,6 +85,11 @@ class Adapter(Protocol[Context_contra, Parsed]):
         """Uids of objects that wait on this one (ReferenceNotReady) and should look again."""
         ...
 
+    def observers(self, parsed: Parsed, context: Context_contra) -> list[str]:
+        """Uids of objects whose status summarises this one's (an NCC counts its rules by
+        state): they look again within the fast interval after this one's status changed."""
+        ...
+
 
 C = TypeVar("C")
 P = TypeVar("P")
@@ -124,6 +130,7 @@ class Driver:
         async with self.locks.of(uid):
             if cause is Cause.TICK and not self.schedule.due(uid):
                 return False
+            self.schedule.begin(uid)
             forced = cause is Cause.REQUESTED
             view = self._fresh(uid, body)
             try:
@@ -152,13 +159,18 @@ class Driver:
             if result.clear_create_pending:
                 annotations = patch.setdefault("metadata", {}).setdefault("annotations", {})
                 annotations[CREATE_PENDING_ANNOTATION] = None
-            status = {**subject.status, **(result.status_patch or {})}
+            status = merged(subject.status, result.status_patch or {})
             if result.status_patch:
                 patch.setdefault("status", {}).update(result.status_patch)
                 self._written[uid] = (subject.status, status)
             else:
                 self._written.pop(uid, None)
             sink.settled(status, released=result.release)
+            if result.status_patch:
+                # Coalesced: a batch of rules changing state costs their NCC one pass per
+                # fast interval, not one per rule.
+                for observer in adapter.observers(parsed, context):
+                    self.schedule.soon(observer, self.fast_seconds)
             if _became_usable(subject.status, status):
                 # Dependents wait on this object with a flat retry; wake them now instead.
                 self._wake(adapter, parsed, context)
@@ -186,6 +198,18 @@ class Driver:
         for dependent in adapter.dependents(parsed, context):
             self.schedule.now(dependent)
 
+    def written_status(self, uid: str, status: Mapping[str, Any]) -> Mapping[str, Any] | None:
+        """The status this process last wrote for ``uid`` if ``status`` (what the cluster has
+        shown us) predates it, else None: what other objects' passes should see of it.
+
+        A rule waiting for its NCC's id is woken by the pass that recorded the id, before the
+        write has come back through the watch; reading the index alone, it would find no id
+        and wait for its own retry (seconds later) although the id is known."""
+        written = self._written.get(uid)
+        if written is None or dict(status) != dict(written[0]):
+            return None
+        return written[1]
+
     def _fresh(self, uid: str, body: Mapping[str, Any]) -> Mapping[str, Any]:
         """``body``, with the status the previous pass patched if that patch is not in it yet.
 
@@ -196,10 +220,8 @@ class Driver:
         status the last pass read has not caught up. Only a pass that wrote is remembered, so a
         lost patch is redone by the pass after.
         """
-        written = self._written.get(uid)
-        if written is None or dict(body.get("status") or {}) != dict(written[0]):
-            return body
-        return {**body, "status": dict(written[1])}
+        status = self.written_status(uid, body.get("status") or {})
+        return body if status is None else {**body, "status": dict(status)}
 
 
 def _unreadable(body: Mapping[str, Any], error: ValueError) -> Result:

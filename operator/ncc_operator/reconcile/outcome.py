@@ -95,8 +95,38 @@ class Outcome:
                 generation=self.subject.generation,
                 now=_now(),
             )
-        patch = {k: v for k, v in wanted.items() if current.get(k) != v}
+        patch = {
+            k: _merge_diff(current.get(k), v) for k, v in wanted.items() if current.get(k) != v
+        }
         return patch or None
+
+
+def merged(target: Any, patch: Any) -> Any:
+    """``patch`` applied to ``target`` as the API server applies a JSON merge patch (RFC 7386):
+    what this process believes the object holds after writing ``patch``."""
+    if not isinstance(patch, dict):
+        return patch
+    out = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            out.pop(key, None)
+        else:
+            out[key] = merged(out.get(key), value)
+    return out
+
+
+def _merge_diff(current: Any, wanted: Any) -> Any:
+    """``wanted`` as a JSON merge patch (RFC 7386) over ``current``: a key ``current`` has and
+    ``wanted`` lacks is sent as null. The status is merged, not replaced, so without this a map
+    never loses a key: an NCC's ``ruleCounts`` kept ``PENDING: 1`` after its rule was
+    ESTABLISHED."""
+    if not isinstance(current, dict) or not isinstance(wanted, dict):
+        return wanted
+    diff = {k: None for k in current if k not in wanted}
+    diff.update(
+        {k: _merge_diff(current.get(k), v) for k, v in wanted.items() if current.get(k) != v}
+    )
+    return diff
 
 
 def _now() -> str:

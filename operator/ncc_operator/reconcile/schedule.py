@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import heapq
 import itertools
+import math
 import random
 import time
 from collections.abc import Callable
@@ -35,6 +36,10 @@ class _Entry:
     due: float
     failures: int = 0
     tag: Tag | None = None
+    running: bool = False
+    """Handed out by :meth:`Schedule.wait_due`; the pass it started has not planned yet."""
+    wake_at: float | None = None
+    """A :meth:`Schedule.soon` that arrived while the pass was running: its plan honours it."""
 
 
 class Schedule:
@@ -69,7 +74,36 @@ class Schedule:
         entry = self._entries.get(uid)
         if entry is None:
             return  # never run yet: its change handler runs it
+        if entry.running:
+            # Its pass may have read the world before the change: run again once it is done
+            # (a new due time now would be dropped as "not due" once that pass plans).
+            entry.wake_at = self._clock()
+            return
         self._set(uid, _Entry(due=self._clock(), tag=entry.tag))
+
+    def begin(self, uid: str) -> None:
+        """A pass of ``uid`` starts (a change handler's or a scheduled one): wake-ups that
+        arrive before it plans are kept for its plan (see :meth:`now`), also for an object
+        never planned yet, whose first pass may have read the world before the change."""
+        entry = self._entries.get(uid)
+        if entry is None:
+            self._entries[uid] = _Entry(due=math.inf, running=True)
+        else:
+            entry.running = True
+
+    def soon(self, uid: str, delay: float) -> None:
+        """Make the object due within ``delay`` s unless it is due sooner anyway: what many
+        changes of other objects ask for (an NCC summarising its rules), one pass for all of
+        them. A request that arrives while the object's pass runs is kept for that pass's plan,
+        since the pass may have read the world before the change."""
+        entry = self._entries.get(uid)
+        if entry is None:
+            return
+        at = self._clock() + delay
+        if entry.running:
+            entry.wake_at = at if entry.wake_at is None else min(entry.wake_at, at)
+        elif at < entry.due:
+            self._set(uid, _Entry(due=at, failures=entry.failures, tag=entry.tag))
 
     def forget(self, uid: str) -> None:
         self._entries.pop(uid, None)
@@ -93,6 +127,7 @@ class Schedule:
                 entry = self._entries.get(uid)
                 if entry is not None and entry.due == at and entry.tag is not None:
                     # Popped, so handed out once; the pass it starts plans the next time.
+                    entry.running = True
                     due.append((uid, entry.tag))
             if due:
                 return due
@@ -136,9 +171,13 @@ class Schedule:
         else:
             resync = resync_seconds or self.resync_seconds
             delay = resync * (1 + self._rng.uniform(-self._jitter, self._jitter))
-        if tag is None and (previous := self._entries.get(uid)) is not None:
+        previous = self._entries.get(uid)
+        if tag is None and previous is not None:
             tag = previous.tag
-        self._set(uid, _Entry(due=self._clock() + delay, failures=failures, tag=tag))
+        now = self._clock()
+        if previous is not None and previous.wake_at is not None:
+            delay = min(delay, max(previous.wake_at - now, 0.0))
+        self._set(uid, _Entry(due=now + delay, failures=failures, tag=tag))
         return delay
 
 

@@ -86,6 +86,9 @@ class AccountAdapter:
             auth_retry_seconds=runtime.pace.account_resync_seconds,
         )
 
+    def observers(self, entry: AccountEntry, runtime: Runtime) -> list[str]:
+        return []
+
     def dependents(self, entry: AccountEntry, runtime: Runtime) -> list[str]:
         """NCCs using this account and their rules: they wait on it with ReferenceNotReady
         (or back off on its failing credentials)."""
@@ -138,6 +141,9 @@ class NccAdapter(_ManagedAdapter[NccEntry]):
         """Rules of this NCC: they wait on its id with ReferenceNotReady."""
         return [r.uid for r in runtime.world.rules_of(entry.ref)]
 
+    def observers(self, entry: NccEntry, runtime: Runtime) -> list[str]:
+        return []
+
     async def connect(self, entry: NccEntry, runtime: Runtime, *, forced: bool) -> ExternalClient:
         return await connect_ncc(entry, runtime)
 
@@ -153,6 +159,11 @@ class RuleAdapter(_ManagedAdapter[RuleEntry]):
 
     def dependents(self, entry: RuleEntry, runtime: Runtime) -> list[str]:
         return []
+
+    def observers(self, entry: RuleEntry, runtime: Runtime) -> list[str]:
+        """Its NCC, whose ``status.atProvider.ruleCounts`` counts its rules by state."""
+        ncc = runtime.world.ncc(entry.ncc)
+        return [ncc.uid] if ncc is not None else []
 
     async def connect(self, entry: RuleEntry, runtime: Runtime, *, forced: bool) -> ExternalClient:
         return await connect_rule(entry, runtime, forced=forced)

@@ -184,6 +184,10 @@ def rule_entry(body: Mapping[str, Any]) -> RuleEntry:
     )
 
 
+OwnWrites = Callable[[str, Mapping[str, Any]], Mapping[str, Any] | None]
+"""(uid, the status the index holds) → the newer status this process wrote, or None."""
+
+
 class IndexedWorld:
     """:class:`World` over Kopf indexes (``Mapping[key, Collection[entry]]``)."""
 
@@ -201,12 +205,34 @@ class IndexedWorld:
         self._namespaces = namespaces
         # Not `or {}`: an empty Kopf index is falsy, and this one must stay the live object.
         self._rules_by_ncc = rules_by_ncc if rules_by_ncc is not None else {}
+        self._own_writes: OwnWrites | None = None
+        self._overlaid: dict[str, tuple[Mapping[str, Any], Entry]] = {}
+
+    def see_own_writes(self, written: OwnWrites) -> None:
+        """Accounts and NCCs are looked up with the status this process wrote for them, until
+        the index catches up (``Driver.written_status``): their dependents, woken by that very
+        write, must not find the index's older status and wait for their next retry."""
+        self._own_writes = written
+
+    def _own(self, entry: E | None, build: Callable[[Mapping[str, Any]], E]) -> E | None:
+        if entry is None or self._own_writes is None:
+            return entry
+        status = self._own_writes(entry.uid, entry.status)
+        if status is None:
+            self._overlaid.pop(entry.uid, None)
+            return entry
+        cached = self._overlaid.get(entry.uid)
+        if cached is not None and cached[0] is status and isinstance(cached[1], type(entry)):
+            return cached[1]
+        seen = build({**entry.body, "status": dict(status)})
+        self._overlaid[entry.uid] = (status, seen)
+        return seen
 
     def account(self, ref: Ref) -> AccountEntry | None:
-        return next(iter(self._accounts.get(ref, ())), None)
+        return self._own(next(iter(self._accounts.get(ref, ())), None), account_entry)
 
     def ncc(self, ref: Ref) -> NccEntry | None:
-        return next(iter(self._nccs.get(ref, ())), None)
+        return self._own(next(iter(self._nccs.get(ref, ())), None), ncc_entry)
 
     def nccs(self) -> Iterable[NccEntry]:
         return [e for store in self._nccs.values() for e in store]
