@@ -39,10 +39,10 @@ def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
-def test_both_rule_indexes_share_one_parse_per_event(parses: list[str]) -> None:
+async def test_both_rule_indexes_share_one_parse_per_event(parses: list[str]) -> None:
     body = rule_body("7")
-    [by_ref] = indexes.dbx_rules(body=body).values()  # type: ignore[arg-type]
-    [by_ncc] = indexes.dbx_rules_by_ncc(body=body).values()  # type: ignore[arg-type]
+    [by_ref] = (await indexes.dbx_rules(body=body)).values()  # type: ignore[arg-type]
+    [by_ncc] = (await indexes.dbx_rules_by_ncc(body=body)).values()  # type: ignore[arg-type]
     assert by_ref is by_ncc, "one object held by both indexes"
     assert parses == ["7"]
 
@@ -54,10 +54,10 @@ def test_both_rule_indexes_share_one_parse_per_event(parses: list[str]) -> None:
         (rule_body("7", uid="u2"), "another object is parsed on its own"),
     ],
 )
-def test_a_changed_object_is_parsed_again(
+async def test_a_changed_object_is_parsed_again(
     parses: list[str], second: dict[str, Any], why: str
 ) -> None:
-    indexes.dbx_rules(body=rule_body("7"))  # type: ignore[arg-type]
-    [entry] = indexes.dbx_rules_by_ncc(body=second).values()  # type: ignore[arg-type]
+    await indexes.dbx_rules(body=rule_body("7"))  # type: ignore[arg-type]
+    [entry] = (await indexes.dbx_rules_by_ncc(body=second)).values()  # type: ignore[arg-type]
     assert len(parses) == 2, why
     assert entry.uid == second["metadata"]["uid"]

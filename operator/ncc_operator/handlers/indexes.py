@@ -1,7 +1,9 @@
 """Kopf indexes: the in-memory World of accounts, NCCs, rules and namespace labels.
 
 Kopf fills every index before any resource handler runs, so conflict decisions after a restart
-see all objects at once (no flip-flop while the cache warms up).
+see all objects at once (no flip-flop while the cache warms up). The indexers are coroutines
+although they never await: Kopf runs a plain function on a thread of the default executor, two
+thread hops per indexer and watch event (a seventh of the operator's CPU in a 1,000-rule apply).
 """
 
 from __future__ import annotations
@@ -38,19 +40,19 @@ def register(registry: kopf.OperatorRegistry) -> None:
     kopf.index("", "v1", "namespaces", id="namespace_labels", registry=registry)(namespace_labels)
 
 
-def dbx_accounts(body: kopf.Body, **_: Any) -> dict[Ref, Any]:
+async def dbx_accounts(body: kopf.Body, **_: Any) -> dict[Ref, Any]:
     return _indexed(account_entry, body)
 
 
-def dbx_nccs(body: kopf.Body, **_: Any) -> dict[Ref, Any]:
+async def dbx_nccs(body: kopf.Body, **_: Any) -> dict[Ref, Any]:
     return _indexed(ncc_entry, body)
 
 
-def dbx_rules(body: kopf.Body, **_: Any) -> dict[Ref, Any]:
+async def dbx_rules(body: kopf.Body, **_: Any) -> dict[Ref, Any]:
     return _indexed(_rule_once, body)
 
 
-def dbx_rules_by_ncc(body: kopf.Body, **_: Any) -> dict[Ref, Any]:
+async def dbx_rules_by_ncc(body: kopf.Body, **_: Any) -> dict[Ref, Any]:
     # Rules grouped by the NCC they reference: conflict checks, NCC deletion and wake-ups look
     # at one NCC's rules without scanning every rule of the cluster.
     try:
@@ -77,5 +79,5 @@ def _rule_once(body: Mapping[str, Any]) -> RuleEntry:
     return entry
 
 
-def namespace_labels(name: str, labels: kopf.Labels, **_: Any) -> dict[str, dict[str, str]]:
+async def namespace_labels(name: str, labels: kopf.Labels, **_: Any) -> dict[str, dict[str, str]]:
     return {name: dict(labels)}
