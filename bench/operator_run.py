@@ -16,7 +16,8 @@ from typing import Any
 from ncc_emulator import endpoints
 from ncc_testenv import controlplane
 
-from .params import REGION, Params, domain_name, endpoint_service, ncc_name
+from .kubeapi import OPERATOR_AGENTS, AuditLog
+from .params import Params, domain_name, endpoint_service, ncc_name
 from .procs import Emulator, OperatorProcess
 from .watch import StatusWatch
 
@@ -48,6 +49,9 @@ class OperatorResult:
     metadata_patches_to_settle: int = 0
     ready_times: dict[str, list[float]] = field(default_factory=dict)
     """Per kind: seconds from apply to the first / median / last object turning Ready."""
+    first_create_seconds: float | None = None
+    """Seconds from the start of ``kubectl apply`` until the first object (NCC or rule) had its
+    Databricks id in status: an upper bound on the first create's answer."""
     rule_id_times: list[float] = field(default_factory=list)
     """Seconds from apply until the first / median / last rule had its Databricks id in status
     (≈ its create POST answered)."""
@@ -57,6 +61,10 @@ class OperatorResult:
     idle: dict[str, Any] = field(default_factory=dict)
     peak_rss_mb: float = 0.0
     restart: dict[str, Any] = field(default_factory=dict)
+    kube_requests: dict[str, Any] = field(default_factory=dict)
+    """The operator's requests to the kube-apiserver (its audit log): ``to_ready`` from apply to
+    all Ready, ``idle`` over the idle window, each by "verb resource" plus totals and per
+    object."""
     errors: list[str] = field(default_factory=list)
 
 
@@ -84,17 +92,18 @@ kind: NetworkConnectivityConfig
 metadata: {{name: {ncc_name(i)}}}
 spec:
   accountRef: {{name: {ACCOUNT}}}
-  region: {REGION}
+  region: {params.ncc_region(i)}
   workspaceIds: [{workspace_id}]"""
         )
     for i in range(params.rules):
+        service = endpoint_service(i, params.rule_region(i))
         docs.append(
             f"""apiVersion: {GROUP_VERSION}
 kind: PrivateEndpointRule
 metadata: {{name: bench-rule-{i:05d}}}
 spec:
   nccRef: {{name: {ncc_name(i % params.nccs)}}}
-  aws: {{endpointService: {endpoint_service(i)}, domainNames: [{domain_name(i)}]}}"""
+  aws: {{endpointService: {service}, domainNames: [{domain_name(i)}]}}"""
         )
     return "\n---\n".join(docs) + "\n"
 
@@ -111,10 +120,15 @@ class OperatorBench:
         self.emulator = emulator
         self.workdir = workdir
         self.result = OperatorResult()
-        self.objects = 1 + params.nccs + params.rules
+        self.objects = params.objects
+        self.audit: AuditLog | None = None
+        self.plane: controlplane.ControlPlane | None = None
 
     def run(self) -> OperatorResult:
-        plane = controlplane.start(self.workdir / "controlplane")
+        plane = controlplane.start(self.workdir / "controlplane", audit=True)
+        self.plane = plane
+        if plane.audit_log is not None:
+            self.audit = AuditLog(plane.audit_log)
         watch: StatusWatch | None = None
         operator: OperatorProcess | None = None
         try:
@@ -174,10 +188,10 @@ class OperatorBench:
         result.ready_seconds = round(ready_at - started, 2)
         print(f"operator: all {self.objects} objects Ready in {result.ready_seconds} s", flush=True)
         result.ready_requests = self.emulator.admin.request_counts()
-        # Settled: nothing changes for longer than one resync (an NCC's rule summary refreshes
-        # on its own resync, so a shorter window would count its catch-up as "idle").
-        quiet = max(params.quiet_seconds, 1.2 * params.resync_seconds)
-        last = watch.wait_quiet(self.objects, quiet, timeout)
+        self.result.kube_requests["to_ready"] = self._kube(started, ready_at)
+        # Settled: nothing changes for longer than the fast interval (an NCC's rule counts
+        # follow its rules within one fast interval, not at its resync).
+        last = watch.wait_quiet(self.objects, params.settle_seconds, timeout)
         settled_at = max(last, ready_at)
         result.cpu_seconds_to_settle = round(operator.cpu_seconds() - cpu, 2)
         result.operator_requests = operator.databricks_requests()
@@ -198,6 +212,13 @@ class OperatorBench:
                     round(statistics.median(times), 2),
                     round(times[-1], 2),
                 ]
+        firsts = [
+            t - started
+            for kind in ("networkconnectivityconfigs", "privateendpointrules")
+            for t in watch.first_times(kind, "id")
+        ]
+        if firsts:
+            result.first_create_seconds = round(min(firsts), 2)
         ids = sorted(t - started for t in watch.first_times("privateendpointrules", "id"))
         if ids:
             result.rule_id_times = [
@@ -215,6 +236,23 @@ class OperatorBench:
         if not operator.alive():
             raise RuntimeError("the operator died during apply")
 
+    def _kube(self, since: float, until: float) -> dict[str, Any]:
+        """The operator's kube-apiserver requests in ``[since, until)`` (monotonic seconds)."""
+        if self.audit is None:
+            return {}
+        if self.plane is not None:
+            self.audit.mark(self.plane.server, self.plane.ssl_context())  # the log caught up
+        counts = self.audit.requests(since, until, OPERATOR_AGENTS)
+        total = sum(counts.values())
+        watches = sum(n for (verb, _), n in counts.items() if verb == "watch")
+        return {
+            "total": total,
+            "watches": watches,
+            "beyond_watches": total - watches,
+            "per_object": round(total / self.objects, 2),
+            "by_request": {f"{verb} {resource}": n for (verb, resource), n in counts.items()},
+        }
+
     # -- phase 2: idle cost ----------------------------------------------------------------
 
     def _idle(self, watch: StatusWatch, operator: OperatorProcess) -> None:
@@ -229,6 +267,7 @@ class OperatorBench:
         cpu = operator.cpu_seconds() - cpu
         counts = self.emulator.admin.request_counts()
         status, metadata = watch.window(started, ended)
+        self.result.kube_requests["idle"] = self._kube(started, ended)
         reads, writes = endpoints.reads(counts), endpoints.writes(counts)
         per = float(params.idle_resyncs)
         self.result.idle = {

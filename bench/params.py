@@ -11,9 +11,14 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from ncc_emulator import endpoints
+from ncc_operator.settings import Settings
 
-REGION = "us-east-1"
+REGIONS = ("us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2")
+"""AWS regions the NCCs are spread over (``regions`` of them, round robin)."""
+REGION = REGIONS[0]
 FIRST_WORKSPACE_ID = 7_000_000_000_000_001
+DEFAULTS = Settings()
+"""The operator's own defaults: a run without --resync-seconds/--fast-seconds uses them."""
 
 
 @dataclass(frozen=True)
@@ -32,12 +37,40 @@ class Params:
     """The DatabricksAccount's spec.rateLimit.requestsPerSecond (None: = rate_limit)."""
     baseline_parallelism: int = 10
     baseline_poll_seconds: float = 1.0
-    resync_seconds: float = 10.0
-    fast_seconds: float = 1.0
-    idle_resyncs: int = 3
+    resync_override: float | None = None
+    """NCC_OPERATOR_RESYNC_SECONDS (and the account's) for the run; None: the operator's
+    default, left unset in its environment."""
+    fast_override: float | None = None
+    """NCC_OPERATOR_FAST_SECONDS for the run; None: the operator's default."""
+    idle_resyncs: int = 2
     quiet_seconds: float = 4.0
-    """No status change for this long (and all Ready) counts as steady state."""
+    """No status change for this long (and all Ready) counts as steady state (at least the
+    fast interval plus 5 s: an NCC's rule counts follow its rules within one fast interval)."""
+    regions: int = 1
+    """NCCs (with their workspace and rules) are spread over this many of ``REGIONS``."""
     namespace: str = "bench"
+
+    @property
+    def resync_seconds(self) -> float:
+        return self.resync_override or DEFAULTS.resync_seconds
+
+    @property
+    def fast_seconds(self) -> float:
+        return self.fast_override or DEFAULTS.fast_seconds
+
+    @property
+    def settle_seconds(self) -> float:
+        return max(self.quiet_seconds, self.fast_seconds + 5.0)
+
+    @property
+    def objects(self) -> int:
+        return 1 + self.nccs + self.rules
+
+    def ncc_region(self, index: int) -> str:
+        return REGIONS[index % max(1, min(self.regions, len(REGIONS)))]
+
+    def rule_region(self, index: int) -> str:
+        return self.ncc_region(index % self.nccs)
 
     @property
     def operator_rps(self) -> float:
@@ -81,20 +114,27 @@ class Params:
         }
 
     def workspaces(self) -> list[tuple[int, str]]:
-        return [(FIRST_WORKSPACE_ID + i, REGION) for i in range(self.nccs)]
+        return [(FIRST_WORKSPACE_ID + i, self.ncc_region(i)) for i in range(self.nccs)]
 
     def operator_env(self) -> dict[str, str]:
-        return {
-            "NCC_OPERATOR_RESYNC_SECONDS": str(self.resync_seconds),
-            "NCC_OPERATOR_FAST_SECONDS": str(self.fast_seconds),
-            "NCC_OPERATOR_ACCOUNT_RESYNC_SECONDS": str(self.resync_seconds),
+        env = {
             # The emulator is plain HTTP on loopback.
             "NCC_OPERATOR_ALLOWED_HOSTS": "127.0.0.1",
             "NCC_OPERATOR_ALLOW_HTTP": "true",
         }
+        if self.resync_override is not None:
+            env["NCC_OPERATOR_RESYNC_SECONDS"] = str(self.resync_override)
+            env["NCC_OPERATOR_ACCOUNT_RESYNC_SECONDS"] = str(self.resync_override)
+        if self.fast_override is not None:
+            env["NCC_OPERATOR_FAST_SECONDS"] = str(self.fast_override)
+        return env
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
+        data["resync_seconds"] = self.resync_seconds
+        data["fast_seconds"] = self.fast_seconds
+        data["operator_defaults"] = self.resync_override is None and self.fast_override is None
+        data["objects"] = self.objects
         data["floor_seconds"] = round(self.floor_seconds(), 3)
         data["operator_rps"] = self.operator_rps
         return data
@@ -104,9 +144,9 @@ def ncc_name(index: int) -> str:
     return f"bench-ncc-{index}"
 
 
-def endpoint_service(index: int) -> str:
+def endpoint_service(index: int, region: str = REGION) -> str:
     """A distinct NLB endpoint service per rule (its id: 17 hex digits, as AWS makes them)."""
-    return f"com.amazonaws.vpce.{REGION}.vpce-svc-{index:017x}"
+    return f"com.amazonaws.vpce.{region}.vpce-svc-{index:017x}"
 
 
 def domain_name(index: int) -> str:

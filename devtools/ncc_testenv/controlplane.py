@@ -3,7 +3,9 @@
 etcd gets random free client/peer ports, ``--unsafe-no-fsync`` and a data dir in the work dir; the
 apiserver a random secure port, a self-generated CA and serving cert, a service-account key pair and
 issuer, RBAC authorization and only the admission plugins that need no controller. Both logs go to
-files in the work dir (``etcd.log``, ``kube-apiserver.log``).
+files in the work dir (``etcd.log``, ``kube-apiserver.log``). On request (``start(audit=True)``)
+the apiserver also writes an audit log of every request (``audit.log``, JSON lines, level
+Metadata; read by ``bench.kubeapi``).
 """
 
 from __future__ import annotations
@@ -38,6 +40,20 @@ _READY_TIMEOUT = 90.0
 # and more); one stopped while etcd is up exits in about a second.
 STOP_ORDER = ("kube-apiserver", "etcd")
 _ATTEMPTS = 3
+# Metadata for every request: verb, resource, user, user agent, times and status code, no bodies.
+# RequestReceived is omitted, so an ordinary request logs one event (ResponseComplete) and a
+# long-running one (watch) two with the same auditID: ResponseStarted when its stream opens and
+# ResponseComplete when it closes. Readers count an auditID once.
+AUDIT_POLICY = """\
+apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+  - level: Metadata
+"""
+# MB: never reached, so the file a reader follows by offset is never renamed under it. (0 is
+# documented as "no rotation", but lumberjack, the log writer, reads 0 as its 100 MB default.)
+_AUDIT_MAXSIZE_MB = 100_000
 
 
 class ControlPlaneError(RuntimeError):
@@ -51,6 +67,8 @@ class ControlPlane(Cluster):
     children: dict[str, processes.Process] = field(default_factory=dict, repr=False)
     started_in: float = 0.0
     owns_workdir: bool = True
+    audit_log: Path | None = None
+    """The apiserver's audit log (JSON lines) when started with ``audit=True``, else None."""
 
     @property
     def pids(self) -> dict[str, int]:
@@ -108,7 +126,23 @@ def _etcd_argv(etcd: Path, data: Path, client: int, peer: int) -> list[str]:
     ]
 
 
-def _apiserver_argv(apiserver: Path, certs: pki_mod.Pki, etcd_port: int, port: int) -> list[str]:
+def _audit_argv(workdir: Path, log: Path) -> list[str]:
+    policy = workdir / "audit-policy.yaml"
+    policy.write_text(AUDIT_POLICY)
+    return [
+        f"--audit-policy-file={policy}",
+        f"--audit-log-path={log}",
+        "--audit-log-format=json",
+        f"--audit-log-maxsize={_AUDIT_MAXSIZE_MB}",
+        # blocking (the default, spelled out): an event is written before its request's handler
+        # returns, so the log is complete moments after the client has its answer.
+        "--audit-log-mode=blocking",
+    ]
+
+
+def _apiserver_argv(
+    apiserver: Path, certs: pki_mod.Pki, etcd_port: int, port: int, audit: list[str] | None = None
+) -> list[str]:
     return [
         str(apiserver),
         f"--etcd-servers=http://127.0.0.1:{etcd_port}",
@@ -129,6 +163,7 @@ def _apiserver_argv(apiserver: Path, certs: pki_mod.Pki, etcd_port: int, port: i
         f"--disable-admission-plugins={_DISABLED_ADMISSION}",
         "--allow-privileged=true",
         "--profiling=false",
+        *(audit or ()),
     ]
 
 
@@ -203,22 +238,29 @@ def _launch(plane: ControlPlane, etcd: Path, apiserver: Path, *, detached: bool)
     assert plane.pki is not None
     etcd_port, peer_port, port = free_ports(3)
     shutil.rmtree(plane.workdir / "etcd-data", ignore_errors=True)  # a failed attempt's member
+    audit = None
+    if plane.audit_log is not None:
+        plane.audit_log.unlink(missing_ok=True)  # a failed attempt's requests
+        audit = _audit_argv(plane.workdir, plane.audit_log)
     plane.server = f"https://127.0.0.1:{port}"
     write_kubeconfig(plane.kubeconfig, plane.server, plane.pki)
     for name, argv in (
         ("etcd", _etcd_argv(etcd, plane.workdir / "etcd-data", etcd_port, peer_port)),
-        ("kube-apiserver", _apiserver_argv(apiserver, plane.pki, etcd_port, port)),
+        ("kube-apiserver", _apiserver_argv(apiserver, plane.pki, etcd_port, port, audit)),
     ):
         log = plane.workdir / f"{name}.log"
         plane.children[name] = processes.start(argv, log, detached=detached)
     _wait_ready(plane, _READY_TIMEOUT)
 
 
-def start(workdir: Path | None = None, *, detached: bool = False) -> ControlPlane:
+def start(
+    workdir: Path | None = None, *, detached: bool = False, audit: bool = False
+) -> ControlPlane:
     """Start etcd + kube-apiserver and return once /readyz answers 200.
 
     ``detached`` processes outlive this Python process (for ``ncc-operator testenv up``); attached
-    ones die with it (and with the thread that called this). Raises ToolError (binaries
+    ones die with it (and with the thread that called this). ``audit`` makes the apiserver log
+    every request to ``plane.audit_log`` (see AUDIT_POLICY). Raises ToolError (binaries
     unavailable) or ControlPlaneError.
     """
     etcd, apiserver = tools.resolve("etcd"), tools.resolve("kube-apiserver")
@@ -234,6 +276,7 @@ def start(workdir: Path | None = None, *, detached: bool = False) -> ControlPlan
         workdir=workdir,
         pki=pki_mod.generate(workdir / "pki"),
         owns_workdir=owns,
+        audit_log=workdir / "audit.log" if audit else None,
     )
     for attempt in range(1, _ATTEMPTS + 1):
         if not detached:
