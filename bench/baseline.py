@@ -34,6 +34,7 @@ from databricks.sdk.service.provisioning import Workspace
 from databricks.sdk.service.settings import (
     CreateNetworkConnectivityConfiguration,
     CreatePrivateEndpointRule,
+    NccPrivateEndpointRule,
     NccPrivateEndpointRulePrivateLinkConnectionState,
 )
 
@@ -212,17 +213,33 @@ def run_terraform_pattern(params: Params, emulator: Emulator, client_rps: float)
     )
 
 
+def _create_ncc(params: Params, client: AccountClient, index: int) -> str:
+    created = client.network_connectivity.create_network_connectivity_configuration(
+        CreateNetworkConnectivityConfiguration(
+            name=ncc_name(index), region=params.ncc_region(index)
+        )
+    )
+    return str(created.network_connectivity_config_id)
+
+
+def _create_rule(
+    params: Params, client: AccountClient, index: int, ncc_id: str
+) -> NccPrivateEndpointRule:
+    return client.network_connectivity.create_private_endpoint_rule(
+        ncc_id,
+        CreatePrivateEndpointRule(
+            endpoint_service=endpoint_service(index, params.rule_region(index)),
+            domain_names=[domain_name(index)],
+        ),
+    )
+
+
 def _terraform_apply(params: Params, client: AccountClient) -> list[str]:
     api = client.network_connectivity
     workspaces = params.workspaces()
 
     def make_ncc(index: int) -> str:
-        created = api.create_network_connectivity_configuration(
-            CreateNetworkConnectivityConfiguration(
-                name=ncc_name(index), region=params.ncc_region(index)
-            )
-        )
-        ncc_id = str(created.network_connectivity_config_id)
+        ncc_id = _create_ncc(params, client, index)
         api.get_network_connectivity_configuration(ncc_id)  # the provider reads after create
         workspace_id = workspaces[index][0]
         # update() sends the PATCH and returns a lazy waiter; the provider waits with one GET,
@@ -236,13 +253,7 @@ def _terraform_apply(params: Params, client: AccountClient) -> list[str]:
         return ncc_id
 
     def make_rule(index: int, ncc_id: str) -> str:
-        rule = api.create_private_endpoint_rule(
-            ncc_id,
-            CreatePrivateEndpointRule(
-                endpoint_service=endpoint_service(index, params.rule_region(index)),
-                domain_names=[domain_name(index)],
-            ),
-        )
+        rule = _create_rule(params, client, index, ncc_id)
         read = api.get_private_endpoint_rule(ncc_id, str(rule.rule_id))
         return _state_name(read.connection_state)
 
@@ -305,12 +316,7 @@ def _polling_apply(params: Params, client: AccountClient) -> dict[str, int]:
     workspaces = params.workspaces()
 
     def make_ncc(index: int) -> str:
-        created = api.create_network_connectivity_configuration(
-            CreateNetworkConnectivityConfiguration(
-                name=ncc_name(index), region=params.ncc_region(index)
-            )
-        )
-        ncc_id = str(created.network_connectivity_config_id)
+        ncc_id = _create_ncc(params, client, index)
         client.workspaces.update(
             workspaces[index][0],
             Workspace(network_connectivity_config_id=ncc_id),
@@ -319,13 +325,7 @@ def _polling_apply(params: Params, client: AccountClient) -> dict[str, int]:
         return ncc_id
 
     def make_rule(index: int, ncc_id: str) -> str:
-        rule = api.create_private_endpoint_rule(
-            ncc_id,
-            CreatePrivateEndpointRule(
-                endpoint_service=endpoint_service(index, params.rule_region(index)),
-                domain_names=[domain_name(index)],
-            ),
-        )
+        rule = _create_rule(params, client, index, ncc_id)
         state = rule.connection_state
         while state == NccPrivateEndpointRulePrivateLinkConnectionState.CREATING:
             time.sleep(params.baseline_poll_seconds)

@@ -47,9 +47,9 @@ def register(registry: kopf.OperatorRegistry, config: Settings, kinds: Mapping[s
         await _close(memo)
 
     @kopf.on.login(registry=registry)
-    async def login(settings: kopf.OperatorSettings, **_: Any) -> kopf.ConnectionInfo | None:
+    async def login(settings: kopf.OperatorSettings, **_: Any) -> kopf.AiohttpSession | None:
         """In-cluster service account first, else the kubeconfig (KUBECONFIG or ~/.kube/config)."""
-        return await kubelogin.login(settings)
+        return await kubelogin.kopf_login(settings)
 
 
 async def _configure(
@@ -68,6 +68,10 @@ async def _configure(
     # A watch that silently stalls would stop all reconciles: restart it every 10 minutes.
     settings.watching.server_timeout = 600
     settings.watching.client_timeout = 660
+    # An object's Kopf worker holds its last watch event (the whole decoded body, managedFields
+    # included: ~30 KiB per object) until it has been idle this long; 5 s by default, which in a
+    # bulk apply keeps every object's body alive twice over.
+    settings.queueing.idle_timeout = 1.0
     # Every handler's success would be a log line per object and change: warnings only.
     logging.getLogger("kopf.objects").setLevel(logging.WARNING)
     secrets = KubeSecrets(lambda: kubelogin.connection(settings))
