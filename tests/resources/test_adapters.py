@@ -261,6 +261,39 @@ async def test_rules_share_one_ncc_read(
     assert (ncc_gets, rule_gets) == (1, 0), counts
 
 
+async def test_a_new_snapshot_wakes_the_rules_whose_state_it_changed(
+    world: tuple[FakeWorld, Runtime], emulator: RunningEmulator
+) -> None:
+    """The first pass to read a new NCC snapshot wakes every sibling whose state there differs
+    from its status (and only those, once per snapshot): each rule learns of its approval from
+    the first snapshot that shows it, not at its own next poll."""
+    fake, runtime = world
+    woken: list[str] = []
+    runtime.wake = woken.append
+    await ready_ncc(fake, runtime)
+    entries: dict[str, RuleEntry] = {}
+    for name in ("reader", "approved", "still-pending"):
+        entry = add_rule(fake, name, name.replace("-", ""))
+        created = await (await connect_rule(entry, runtime, forced=False)).create()
+        entries[name] = add_rule(
+            fake,
+            name,
+            name.replace("-", ""),
+            id=created.external_id,
+            atProvider={"connectionState": "PENDING"},
+        )
+    emulator.admin.approve(entries["approved"].id or "")
+    emulator.admin.approve(entries["reader"].id or "")
+    runtime.observations.forget_ncc(fake.ncc_entries[Ref("team", "prod")].id or "")
+
+    reader = await connect_rule(entries["reader"], runtime, forced=False)
+    seen = await reader.observe()
+    assert seen.at_provider["connectionState"] == "ESTABLISHED", "the reader acts on it itself"
+    assert woken == [entries["approved"].uid], "only the changed sibling, not the reader itself"
+    await (await connect_rule(entries["still-pending"], runtime, forced=False)).observe()
+    assert woken == [entries["approved"].uid], "the same snapshot wakes nobody twice"
+
+
 async def test_rule_found_by_natural_key_after_lost_create(
     world: tuple[FakeWorld, Runtime],
 ) -> None:

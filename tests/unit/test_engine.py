@@ -23,6 +23,7 @@ from ncc_operator.reconcile import (
     Update,
     reconcile,
 )
+from ncc_operator.reconcile.engine import AFTER_WRITE_SECONDS
 from ncc_operator.reconcile.outcome import merged
 
 T = TypeVar("T")
@@ -392,3 +393,19 @@ async def test_delete_with_id_and_missing_reference_keeps_the_finalizer() -> Non
     synced = condition(result, "Synced")
     assert synced["reason"] == "ReferenceNotReady"
     assert "deletionPolicy: Orphan" in synced["message"], "a held finalizer names the way out"
+
+
+@pytest.mark.parametrize(
+    ("seen", "why"),
+    [
+        (Observation(exists=False), "a create: the new object's first state shows within seconds"),
+        (
+            Observation(exists=True, external_id="id-1", up_to_date=False, readiness=ESTABLISHED),
+            "an update (a workspace attach): verified seconds later, not a fast poll later",
+        ),
+    ],
+)
+async def test_our_own_write_is_looked_at_again_within_seconds(seen: Observation, why: str) -> None:
+    status = HAS_ID if seen.exists else {}
+    result = await run(replace(SUBJECT, status=status), FakeClient(seen))
+    assert result.requeue_after == AFTER_WRITE_SECONDS, why

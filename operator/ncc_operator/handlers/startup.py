@@ -108,6 +108,7 @@ async def _configure(
         fast_seconds=config.fast_seconds,
     )
     world.see_own_writes(driver.written_status)
+    runtime.wake = driver.schedule.now
     ticker = Ticker(kinds, driver, runtime, secrets)
     task = asyncio.create_task(ticker.run(), name="scheduler")
     task.add_done_callback(_scheduler_ended)

@@ -54,6 +54,10 @@ logger = logging.getLogger(__name__)
 FAST_POLL_SECONDS = 10.0
 """Default requeue delay while something is transitional (Creating, AwaitingApproval) or just
 changed; the driver passes the operator's ``fast_seconds`` setting."""
+AFTER_WRITE_SECONDS = 2.0
+"""The first look after our own create or update (at most the fast interval): what the write
+started (a workspace attach, an NCC's first state) usually shows within seconds, and an NCC
+waiting two fast polls for its attach held a 100-rule apply's Ready back by 20 s."""
 
 DELETE_BLOCKED_RETRY_SECONDS = 60.0
 """A blocked delete (attached workspaces, rules still purging) is retried at this pace."""
@@ -234,7 +238,7 @@ async def _create(
     )
     out.readiness(created.readiness or Readiness(False, EventReason.CREATING, "Creating."))
     out.synced()
-    out.fast()
+    out.fast(AFTER_WRITE_SECONDS)
     return out.result("create")
 
 
@@ -265,7 +269,7 @@ async def _manage(
         out.event(EventReason.UPDATED, update.message)
         out.readiness(seen.readiness)
         _synced_unless(seen, out)
-        out.fast()
+        out.fast(AFTER_WRITE_SECONDS)
         return out.result("update", clear_create_pending=recorded)
     out.readiness(seen.readiness)
     _synced_unless(seen, out)

@@ -111,9 +111,20 @@ class Observations:
             clock, on_evict=self._forget_parsed
         )
         self._workspaces: _SingleFlight[dict[int, Workspace]] = _SingleFlight(clock)
+        self._looked: dict[str, NetworkConnectivityConfiguration] = {}
 
     def _forget_parsed(self, ncc_id: str) -> None:
         self._parsed.pop(ncc_id, None)
+        self._looked.pop(ncc_id, None)
+
+    def first_look(self, ncc: NetworkConnectivityConfiguration) -> bool:
+        """True the first time it is asked about this snapshot (object), False after: work done
+        once per snapshot however many rules read it."""
+        key = str(ncc.network_connectivity_config_id)
+        if self._looked.get(key) is ncc:
+            return False
+        self._looked[key] = ncc
+        return True
 
     def __len__(self) -> int:
         """NCC snapshots held (404s included): bounded by the NCCs seen in the last hour."""

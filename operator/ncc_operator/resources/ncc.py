@@ -48,6 +48,7 @@ from .ncc_status import (
     refusal_message,
     refusal_retry,
 )
+from .news import wake_changed_rules
 from .runtime import Runtime
 from .world import AccountEntry, Entry, NccEntry, Ref, holds_first
 
@@ -147,6 +148,7 @@ class NccClient:
             ncc, adopted = await self._find()
             if ncc is None:
                 return Observation(exists=False, drift=self._drift())
+            wake_changed_rules(self._runtime, self._entry.ref, ncc)
             # One list per account serves all its NCCs within half a resync; our own PATCHes
             # drop it at once (``update``), so only out-of-band changes wait that long.
             workspaces = await self._runtime.observations.workspaces(

@@ -41,6 +41,7 @@ from ncc_operator.reconcile import (
 
 from .errors import problem_from
 from .ncc import account_of
+from .news import wake_changed_rules
 from .rule_states import TERMINAL_STATES, TRANSITIONAL_STATES, readiness_of, state_of
 from .runtime import Runtime
 from .targets import cross_region_note, describe, desired_create, desired_update, identity
@@ -169,6 +170,7 @@ class RuleClient:
             if self._entry.deleting:
                 return {}  # the NCC went, and its rules with it: the id lookup will confirm
             raise ReferenceNotReady(f"NCC {self._ncc_id} no longer exists at Databricks.")
+        wake_changed_rules(self._runtime, self._entry.ncc, ncc, but=self._entry.uid)
         return self._runtime.observations.rules_in(ncc)
 
     async def _find(

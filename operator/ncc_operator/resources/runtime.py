@@ -8,6 +8,7 @@ re-observed once (reads O(NCCs)).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .accounts import AccountPool
@@ -35,6 +36,8 @@ class Runtime:
     outbound_ranges: OutboundIpRanges | None = None
     """Databricks' published serverless outbound IP ranges (None: the operator was not told
     where to read them); each NCC shows those of its cloud and region."""
+    wake: Callable[[str], None] = lambda uid: None
+    """Make an object (by uid) due now: the scheduler's, set at start-up."""
 
 
 def account_key(ref: Ref) -> str:
