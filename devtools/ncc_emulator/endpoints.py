@@ -84,6 +84,8 @@ ACCOUNT_API = (
 AUTH = (HOST_METADATA, ACCOUNT_DISCOVERY, HOST_DISCOVERY, ACCOUNT_TOKEN, HOST_TOKEN, AAD_TOKEN)
 ROUTES = (*ACCOUNT_API, *AUTH, IP_RANGES)
 
+TOKENS = frozenset({ACCOUNT_TOKEN.key, HOST_TOKEN.key, AAD_TOKEN.key})
+"""The token grants: the token-latency fault applies to exactly these."""
 CREATES = frozenset({CREATE_NCC.key, CREATE_RULE.key})
 """The create calls: the slow-create fault applies to exactly these."""
 WRITES = frozenset(r.key for r in ACCOUNT_API if r.method in {"POST", "PUT", "PATCH", "DELETE"})

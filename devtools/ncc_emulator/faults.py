@@ -26,6 +26,12 @@ class FaultConfig:
     status_5xx: int = 503
     # Create POSTs commit at once but answer only after this delay (a client-side timeout).
     slow_create_seconds: float = 0.0
+    # Every Account API write (creates included) commits at once but answers after this delay:
+    # an update or delete whose answer a killed or timed-out client never saw.
+    slow_write_seconds: float = 0.0
+    # Token grants (OAuth M2M, federation exchange) answer after this delay: a slow token
+    # endpoint. Only latency: the token endpoint's rates are never faulted.
+    token_latency_seconds: float = 0.0
     drop_connection_rate: float = 0.0
     seed: int = 0
 

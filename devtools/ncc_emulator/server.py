@@ -4,7 +4,7 @@ authentication and error rendering wrapped around the routes of ``routes``, ``au
 
 Order of the checks for an API request (why: each later step assumes the earlier passed):
 count → rate limit → injected faults → bearer token → admin → account id → handler → persist
-→ slow-create delay.
+→ slow-create / slow-write delay. Token grants only wait ``token_latency_seconds`` first.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from aiohttp import web
 
 from .admin import add_admin_routes
 from .auth_routes import add_auth_routes
-from .endpoints import CREATES
+from .endpoints import CREATES, TOKENS, WRITES
 from .errors import ApiError, error_response, new_request_id, not_found
 from .httpcommon import EMULATOR
 from .routes import add_api_routes
@@ -74,6 +74,8 @@ async def emulator_middleware(request: web.Request, handler: Handler) -> web.Str
     try:
         if key is not None and request.path.startswith("/api/"):
             await _guard_api(emu, request, key)
+        elif key in TOKENS and emu.faults.config.token_latency_seconds > 0:
+            await asyncio.sleep(emu.faults.config.token_latency_seconds)
         response = await handler(request)
     except _DroppedError:
         if request.transport is not None:
@@ -94,9 +96,15 @@ async def emulator_middleware(request: web.Request, handler: Handler) -> web.Str
         return error_response(ApiError(500, "INTERNAL_ERROR", "Internal error."), request_id)
     if request.method in MUTATING and response.status < 400 and key is not None:
         emu.save()
-        if key in CREATES and emu.faults.config.slow_create_seconds > 0:
-            await asyncio.sleep(emu.faults.config.slow_create_seconds)
+        await asyncio.sleep(_answer_delay(emu, key))
     return response
+
+
+def _answer_delay(emu: Emulator, key: str) -> float:
+    """Seconds a committed write waits before answering (0 without the slow faults)."""
+    faults = emu.faults.config
+    slow_create = faults.slow_create_seconds if key in CREATES else 0.0
+    return max(slow_create, faults.slow_write_seconds if key in WRITES else 0.0)
 
 
 def build_app(emu: Emulator) -> web.Application:

@@ -1,10 +1,15 @@
-"""``ncc-operator testenv up|down|status``: a control plane for the demo and for poking around.
+"""``ncc-operator testenv up|down|status|restart``: a control plane for the demo and for poking
+around.
 
 ``up`` starts etcd + kube-apiserver detached (they outlive the CLI), records their identities
-(pid and start time, :class:`~ncc_testenv.processes.ProcessId`) and work dir in
+(pid and start time, :class:`~ncc_testenv.processes.ProcessId`), work dir, ports and command lines
+(:meth:`~ncc_testenv.controlplane.ControlPlane.to_record`) in
 ``${XDG_CACHE_HOME:-~/.cache}/ncc-operator/testenv/state.json`` and prints ``export KUBECONFIG=...``
 on stdout (so ``eval "$(ncc-operator testenv up)"`` works); everything else goes to stderr.
-``down`` stops both and removes the work dir.
+``down`` stops both and removes the work dir. ``restart [kube-apiserver|etcd|all]`` stops and
+starts the named server(s) on the same ports with the same certificates and etcd data (an outage
+for whatever talks to it, nothing for it to reconfigure) and records the new identities.
+``XDG_CACHE_HOME`` also moves the state file (the tests give each CLI run its own).
 """
 
 from __future__ import annotations
@@ -53,6 +58,11 @@ def _stop(state: dict[str, Any]) -> dict[str, processes.ProcessId]:
     return running
 
 
+def _write_state(plane: controlplane.ControlPlane) -> None:
+    state_file().parent.mkdir(parents=True, exist_ok=True)
+    state_file().write_text(json.dumps(plane.to_record(), indent=2))
+
+
 @click.group(name="testenv")
 def testenv() -> None:
     """Local Kubernetes control plane (etcd + kube-apiserver) built from pinned Go modules."""
@@ -73,15 +83,7 @@ def up() -> None:
         plane = controlplane.start(workdir, detached=True)
     except (tools.ToolError, controlplane.ControlPlaneError) as error:
         raise click.ClickException(str(error)) from error
-    state_file().parent.mkdir(parents=True, exist_ok=True)
-    record = {
-        "processes": {name: pid.to_json() for name, pid in plane.identities.items()},
-        "workdir": str(workdir),
-        "kubeconfig": str(plane.kubeconfig),
-        "server": plane.server,
-        "kubectl": str(plane.kubectl_path),
-    }
-    state_file().write_text(json.dumps(record, indent=2))
+    _write_state(plane)
     click.echo(f"control plane ready at {plane.server} in {plane.started_in:.1f}s", err=True)
     click.echo(f"logs: {workdir}/etcd.log, {workdir}/kube-apiserver.log", err=True)
     click.echo(f"export KUBECONFIG={plane.kubeconfig}")
@@ -118,3 +120,40 @@ def status() -> None:
     click.echo(f"pids: {json.dumps(pids)} (running: {', '.join(sorted(running))})")
     if not ready:
         raise SystemExit(1)
+
+
+@testenv.command()
+@click.argument(
+    "component",
+    type=click.Choice(controlplane.RESTARTABLE),
+    default="kube-apiserver",
+)
+@click.option("--hard", is_flag=True, help="SIGKILL instead of SIGTERM: a crash, not a shutdown.")
+@click.option(
+    "--down-seconds",
+    type=click.FloatRange(min=0.0),
+    default=0.0,
+    show_default=True,
+    help="Seconds to stay down between the stop and the start (a longer outage).",
+)
+def restart(component: str, hard: bool, down_seconds: float) -> None:
+    """Restart kube-apiserver (default), etcd or all on the same ports, certificates and data."""
+    state = _read_state()
+    if state is None:
+        raise click.ClickException("no control plane recorded; start one with `testenv up`")
+    try:
+        plane = controlplane.ControlPlane.adopt(state)
+    except controlplane.ControlPlaneError as error:
+        raise click.ClickException(str(error)) from error
+    try:
+        seconds = plane.restart(component, hard=hard, down_seconds=down_seconds)
+    except controlplane.ControlPlaneError as error:
+        raise click.ClickException(str(error)) from error
+    finally:
+        _write_state(plane)  # even after a failure: `down` must find whatever was started
+    how = "SIGKILL" if hard else "SIGTERM"
+    click.echo(
+        f"restarted {component} ({how}): ready at {plane.server} in {seconds:.1f}s", err=True
+    )
+    click.echo(f"pids: {json.dumps(plane.pids)}", err=True)
+    click.echo(f"export KUBECONFIG={plane.kubeconfig}")

@@ -6,19 +6,29 @@ issuer, RBAC authorization and only the admission plugins that need no controlle
 files in the work dir (``etcd.log``, ``kube-apiserver.log``). On request (``start(audit=True)``)
 the apiserver also writes an audit log of every request (``audit.log``, JSON lines, level
 Metadata; read by ``bench.kubeapi``).
+
+Ports, certificates and etcd's data are chosen once, at start: :meth:`ControlPlane.restart` stops
+one server or both and runs the very same command lines again, so clients keep their kubeconfig
+and every object survives. A detached plane can be restarted from another process too: ``up``
+records :meth:`ControlPlane.to_record` and :meth:`ControlPlane.adopt` turns that record back into
+a handle (``ncc-operator testenv restart``).
 """
 
 from __future__ import annotations
 
 import base64
 import contextlib
+import dataclasses
+import json
 import shutil
+import signal
 import socket
 import ssl
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import yaml
@@ -39,6 +49,9 @@ _READY_TIMEOUT = 90.0
 # The apiserver first, then etcd: an apiserver whose etcd is gone retries instead of exiting (5 s
 # and more); one stopped while etcd is up exits in about a second.
 STOP_ORDER = ("kube-apiserver", "etcd")
+START_ORDER = ("etcd", "kube-apiserver")
+RESTARTABLE = (*STOP_ORDER, "all")
+"""What :meth:`ControlPlane.restart` (and ``testenv restart``) accepts; ``all`` is both."""
 _ATTEMPTS = 3
 # Metadata for every request: verb, resource, user, user agent, times and status code, no bodies.
 # RequestReceived is omitted, so an ordinary request logs one event (ResponseComplete) and a
@@ -69,27 +82,141 @@ class ControlPlane(Cluster):
     owns_workdir: bool = True
     audit_log: Path | None = None
     """The apiserver's audit log (JSON lines) when started with ``audit=True``, else None."""
+    detached: bool = False
+    """Whether the servers outlive the process that started them (restarts keep it so)."""
+    ports: dict[str, int] = field(default_factory=dict)
+    """``etcd-client``, ``etcd-peer`` and ``kube-apiserver``: chosen at start, kept by restarts."""
+    argv: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    """Each server's command line as first launched (the audit flags included): run again as is
+    by :meth:`restart`, so the ports, the certificates and etcd's data dir stay the same."""
+    adopted: dict[str, processes.ProcessId] = field(default_factory=dict, repr=False)
+    """Servers another process started (a plane from :meth:`adopt`): known by identity only."""
 
     @property
     def pids(self) -> dict[str, int]:
-        return {name: child.pid for name, child in self.children.items()}
+        return {name: child.pid for name, child in self.identities.items()}
 
     @property
     def identities(self) -> dict[str, processes.ProcessId]:
         """What to record to find (and stop) detached servers again from another process."""
-        return {name: child.id for name, child in self.children.items()}
+        return {**self.adopted, **{name: child.id for name, child in self.children.items()}}
+
+    def running(self) -> dict[str, processes.Process | processes.ProcessId]:
+        """Each server we have a handle on, started here or adopted (alive or not)."""
+        return {**self.adopted, **self.children}
 
     def stop(self) -> float:
         """Stop both servers (apiserver first), remove the work dir; returns seconds spent."""
         started = time.monotonic()
         for name in STOP_ORDER:  # one after the other: see STOP_ORDER
-            if name in self.children:
-                processes.stop(self.children[name], grace=3.0)
+            self._stop_one(name, signal.SIGTERM)
         processes.unregister(id(self))
-        self.children.clear()
         if self.owns_workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)
         return time.monotonic() - started
+
+    def restart(
+        self,
+        component: str = "kube-apiserver",
+        *,
+        hard: bool = False,
+        down_seconds: float = 0.0,
+        timeout: float = _READY_TIMEOUT,
+    ) -> float:
+        """Stop ``component`` (``kube-apiserver``, ``etcd`` or ``all``), stay down for
+        ``down_seconds``, start it again with the same command line, wait for /readyz.
+
+        SIGTERM (the server shuts down cleanly) or, with ``hard``, SIGKILL (a crash). etcd's data
+        dir is never touched, so every object survives; the other server keeps running (an
+        apiserver without etcd answers 5xx and reconnects once etcd is back). Returns the seconds
+        from the stop until ready again. An attached plane's new servers die with the thread
+        that restarted them (PR_SET_PDEATHSIG, as at start). Raises ValueError (unknown
+        component) or ControlPlaneError (never launched, or did not come back: the message has
+        the log tail).
+        """
+        if component not in RESTARTABLE:
+            raise ValueError(f"unknown component {component!r}; one of {', '.join(RESTARTABLE)}")
+        if not self.argv or not self.workdir.is_dir():
+            raise ControlPlaneError(
+                f"nothing to restart: no control plane runs from {self.workdir}"
+            )
+        names = START_ORDER if component == "all" else (component,)
+        started = time.monotonic()
+        sig = signal.SIGKILL if hard else signal.SIGTERM
+        for name in STOP_ORDER:
+            if name in names:
+                self._stop_one(name, sig)
+        if down_seconds > 0:
+            time.sleep(down_seconds)
+        for name in START_ORDER:
+            if name in names:
+                self._spawn(name)
+        deadline = time.monotonic() + timeout
+        if "etcd" in names:
+            # The apiserver may still report a cached healthy etcd; the new etcd's own /health
+            # is what says the restart took.
+            _wait_etcd(self, deadline)
+        _wait_ready(self, max(0.0, deadline - time.monotonic()))
+        return time.monotonic() - started
+
+    def _stop_one(self, name: str, sig: int) -> None:
+        target: processes.Process | processes.ProcessId | None = self.children.pop(name, None)
+        target = target or self.adopted.pop(name, None)
+        if target is not None:
+            processes.stop(target, sig=sig, grace=3.0)
+
+    def _spawn(self, name: str) -> None:
+        log = self.workdir / f"{name}.log"
+        self.children[name] = processes.start(self.argv[name], log, detached=self.detached)
+
+    def to_record(self) -> dict[str, Any]:
+        """JSON-able: what ``testenv up`` keeps in its state file, read back by :meth:`adopt`."""
+        assert self.pki is not None
+        return {
+            "processes": {name: pid.to_json() for name, pid in self.identities.items()},
+            "workdir": str(self.workdir),
+            "kubeconfig": str(self.kubeconfig),
+            "server": self.server,
+            "kubectl": str(self.kubectl_path),
+            "ports": dict(self.ports),
+            "argv": {name: list(argv) for name, argv in self.argv.items()},
+            "pki": {key: str(path) for key, path in dataclasses.asdict(self.pki).items()},
+            "audit_log": None if self.audit_log is None else str(self.audit_log),
+        }
+
+    @classmethod
+    def adopt(cls, record: dict[str, Any]) -> ControlPlane:
+        """A handle on a detached plane from :meth:`to_record`, in another process.
+
+        Only the recorded servers that still run are adopted (a recycled pid is not ours), so
+        :meth:`restart` starts a server that has died as well as one that runs. The work dir is
+        not owned: ``testenv down`` removes it. Raises ControlPlaneError for a record written
+        before restarts existed (no command lines in it).
+        """
+        if not record.get("argv") or not record.get("pki"):
+            raise ControlPlaneError(
+                "the recorded control plane predates restarts (no command lines recorded); "
+                "run `ncc-operator testenv down` and `up` again"
+            )
+        adopted = {}
+        for name, data in record.get("processes", {}).items():
+            process = processes.ProcessId.from_json(data)
+            if process is not None and process.alive():
+                adopted[name] = process
+        audit_log = record.get("audit_log")
+        return cls(
+            kubeconfig=Path(record["kubeconfig"]),
+            server=str(record["server"]),
+            kubectl_path=Path(record["kubectl"]),
+            workdir=Path(record["workdir"]),
+            pki=pki_mod.Pki(**{key: Path(path) for key, path in record["pki"].items()}),
+            owns_workdir=False,
+            audit_log=None if audit_log is None else Path(audit_log),
+            detached=True,
+            ports={str(k): int(v) for k, v in record.get("ports", {}).items()},
+            argv={str(k): [str(a) for a in v] for k, v in record["argv"].items()},
+            adopted=adopted,
+        )
 
     def ssl_context(self) -> ssl.SSLContext:
         """TLS context trusting our CA and presenting the admin (system:masters) certificate."""
@@ -209,16 +336,41 @@ def _log_tail(path: Path, lines: int = 30) -> str:
     return ""
 
 
+def _check_alive(plane: ControlPlane) -> None:
+    for name, child in plane.running().items():
+        if not child.alive():
+            log = plane.workdir / f"{name}.log"
+            raise ControlPlaneError(f"{name} exited during start-up; {log}:\n{_log_tail(log)}")
+
+
+def _wait_etcd(plane: ControlPlane, deadline: float) -> None:
+    """Until etcd's own /health says it serves (it has a leader: a single member elects itself)."""
+    url = f"http://127.0.0.1:{plane.ports['etcd-client']}/health"
+    last = "no answer yet"
+    with httpx.Client(timeout=2.0) as client:
+        while time.monotonic() < deadline:
+            _check_alive(plane)
+            try:
+                response = client.get(url)
+                if (
+                    response.status_code == 200
+                    and json.loads(response.text).get("health") == "true"
+                ):
+                    return
+                last = f"HTTP {response.status_code}: {response.text[-500:]}"
+            except (httpx.HTTPError, ValueError) as error:
+                last = repr(error)
+            time.sleep(0.1)
+    log = plane.workdir / "etcd.log"
+    raise ControlPlaneError(f"etcd not healthy at {url} ({last}); {log}:\n{_log_tail(log)}")
+
+
 def _wait_ready(plane: ControlPlane, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     last = "no answer yet"
     with httpx.Client(verify=plane.ssl_context(), timeout=2.0) as client:
         while time.monotonic() < deadline:
-            for name, child in plane.children.items():
-                if not child.alive():
-                    log = plane.workdir / f"{name}.log"
-                    tail = _log_tail(log)
-                    raise ControlPlaneError(f"{name} exited during start-up; {log}:\n{tail}")
+            _check_alive(plane)
             try:
                 response = client.get(f"{plane.server}/readyz")
                 if response.status_code == 200:
@@ -234,7 +386,11 @@ def _wait_ready(plane: ControlPlane, timeout: float) -> None:
 
 
 def _launch(plane: ControlPlane, etcd: Path, apiserver: Path, *, detached: bool) -> None:
-    """Spawn etcd and kube-apiserver on fresh ports and wait for /readyz."""
+    """Spawn etcd and kube-apiserver on fresh ports and wait for /readyz.
+
+    Only here are ports chosen and etcd's data dir cleared (a failed attempt's member): a
+    restart reuses ``plane.argv`` as it stands.
+    """
     assert plane.pki is not None
     etcd_port, peer_port, port = free_ports(3)
     shutil.rmtree(plane.workdir / "etcd-data", ignore_errors=True)  # a failed attempt's member
@@ -244,12 +400,14 @@ def _launch(plane: ControlPlane, etcd: Path, apiserver: Path, *, detached: bool)
         audit = _audit_argv(plane.workdir, plane.audit_log)
     plane.server = f"https://127.0.0.1:{port}"
     write_kubeconfig(plane.kubeconfig, plane.server, plane.pki)
-    for name, argv in (
-        ("etcd", _etcd_argv(etcd, plane.workdir / "etcd-data", etcd_port, peer_port)),
-        ("kube-apiserver", _apiserver_argv(apiserver, plane.pki, etcd_port, port, audit)),
-    ):
-        log = plane.workdir / f"{name}.log"
-        plane.children[name] = processes.start(argv, log, detached=detached)
+    plane.detached = detached
+    plane.ports = {"etcd-client": etcd_port, "etcd-peer": peer_port, "kube-apiserver": port}
+    plane.argv = {
+        "etcd": _etcd_argv(etcd, plane.workdir / "etcd-data", etcd_port, peer_port),
+        "kube-apiserver": _apiserver_argv(apiserver, plane.pki, etcd_port, port, audit),
+    }
+    for name in START_ORDER:
+        plane._spawn(name)
     _wait_ready(plane, _READY_TIMEOUT)
 
 

@@ -69,6 +69,38 @@ def test_slow_create_commits_before_answering(api: Api) -> None:
     assert [n["name"] for n in api.ok("GET", NCCS)["items"]] == ["slow"]
 
 
+@pytest.mark.parametrize(
+    ("method", "path_of", "reason"),
+    [
+        ("PATCH", lambda ncc: f"{NCCS}/{ncc}?update_mask=name", "an update whose answer is lost"),
+        ("DELETE", lambda ncc: f"{NCCS}/{ncc}", "a delete whose answer is lost"),
+    ],
+)
+def test_slow_write_commits_before_answering(
+    api: Api, method: str, path_of: Any, reason: str
+) -> None:
+    ncc = api.ok("POST", NCCS, {"name": "ncc-a", "region": "eastus2"})
+    ncc_id = ncc["network_connectivity_config_id"]
+    api.run.admin.set_faults(slow_write_seconds=1.0)
+    body = {"name": "ncc-b"} if method == "PATCH" else None
+    with pytest.raises(httpx.ReadTimeout):
+        api.http.request(method, path_of(ncc_id), json=body, timeout=0.3)
+    api.run.admin.clear_faults()
+    names = [n["name"] for n in api.ok("GET", NCCS)["items"]]
+    assert names == (["ncc-b"] if method == "PATCH" else []), reason
+
+
+def test_slow_token_endpoint(api: Api) -> None:
+    api.run.admin.set_faults(token_latency_seconds=0.5)
+    started = time.monotonic()
+    assert fetch_token(api.run)
+    assert time.monotonic() - started >= 0.5
+    api.run.admin.clear_faults()
+    started = time.monotonic()
+    fetch_token(api.run)
+    assert time.monotonic() - started < 0.5
+
+
 def test_dropped_connection(api: Api) -> None:
     api.run.admin.set_faults(drop_connection_rate=1.0)
     with pytest.raises(httpx.TransportError):

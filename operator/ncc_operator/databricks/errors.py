@@ -216,7 +216,9 @@ def parse_error_body(status_code: int, body: bytes) -> tuple[str | None, str, st
         return None, reason, None
     try:
         payload = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
+        # RecursionError: JSON nested deeper than the parser's stack (a broken proxy's body);
+        # it is an unparsable body like any other, never an exception out of error handling.
         match = _PLAIN_TEXT_ERROR.match(text)
         if match:
             return match.group(1), match.group(2), None

@@ -282,8 +282,9 @@ def _decode(response: httpx.Response, method: str, template: str) -> Any:
         return None
     try:
         return response.json()
-    except ValueError:
-        # e.g. a 200 login page after a Private Link redirect: not an API answer.
+    except (ValueError, RecursionError):
+        # e.g. a 200 login page after a Private Link redirect, or JSON nested deeper than the
+        # parser's stack: not an API answer.
         raise DatabricksError(
             "response is not JSON", status_code=response.status_code, method=method, path=template
         ) from None

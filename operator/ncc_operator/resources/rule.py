@@ -44,7 +44,14 @@ from .ncc import account_of
 from .news import wake_changed_rules
 from .rule_states import TERMINAL_STATES, TRANSITIONAL_STATES, readiness_of, state_of
 from .runtime import Runtime
-from .targets import cross_region_note, describe, desired_create, desired_update, identity
+from .targets import (
+    cross_region_note,
+    describe,
+    desired_create,
+    desired_update,
+    identity,
+    in_region,
+)
 from .world import NccEntry, RuleEntry, holds_first
 
 
@@ -76,7 +83,7 @@ async def connect_rule(entry: RuleEntry, runtime: Runtime, *, forced: bool) -> R
             f"This rule targets {entry.resource.spec.cloud} but DatabricksAccount {account.ref} "
             f"is on {account.resource.spec.cloud}: use spec.{account.resource.spec.cloud}."
         )
-    _check_unique_owner(entry, ncc.id, runtime)
+    _check_unique_owner(entry, ncc.id, ncc.resource.spec.region, runtime)
     client = await runtime.pool.client(account)
     return RuleClient(
         entry, ncc.id, client, runtime, forced=forced, ncc_region=ncc.resource.spec.region
@@ -94,23 +101,25 @@ def _check_namespace_allowed(entry: RuleEntry, ncc: NccEntry, runtime: Runtime) 
         )
 
 
-def _check_unique_owner(entry: RuleEntry, ncc_id: str, runtime: Runtime) -> None:
+def _check_unique_owner(entry: RuleEntry, ncc_id: str, region: str, runtime: Runtime) -> None:
     """Two resources must never manage one rule: the one that recorded it, else the earlier.
 
     Only the rules of the same NCC resource can collide (an index lookup; an NCC resource is
     the only one of its Databricks NCC), and their target identities were computed once, when
     indexed: this check stays cheap at thousands of rules.
     """
+    target = in_region(entry.target, region)
     for other in runtime.world.rules_of(entry.ncc):
         if other.uid == entry.uid:
             continue
         overlap = entry.known_ids & other.known_ids
-        if not overlap and (other.target != entry.target or (entry.id and other.id)):
+        same = in_region(other.target, region) == target
+        if not overlap and (not same or (entry.id and other.id)):
             continue
         if holds_first(other, entry, overlap):
             raise Conflict(
                 f"PrivateEndpointRule {other.ref} already manages this target "
-                f"({describe(entry.target)}) on NCC {ncc_id}. Only one resource may manage a "
+                f"({describe(target)}) on NCC {ncc_id}. Only one resource may manage a "
                 "rule: delete one of them (an S3 rule holds all buckets of its NCC: list them "
                 "in one rule's resourceNames).",
                 foreign=bool(entry.id and entry.id in other.known_ids),
@@ -130,6 +139,8 @@ class RuleClient:
     ) -> None:
         self._entry = entry
         self._ncc_region = ncc_region
+        self._target = in_region(entry.target, ncc_region)
+        """The spec's natural key in this NCC (a bucket-only S3 target gets its region's)."""
         self._resource = entry.resource
         self._ncc_id = ncc_id
         self._client = client
@@ -194,7 +205,7 @@ class RuleClient:
         return found, found is not None
 
     def _by_target(self, rules: dict[str, NccPrivateEndpointRule]) -> NccPrivateEndpointRule | None:
-        target = self._entry.target
+        target = self._target
         matches = [r for r in rules.values() if not r.deactivated and identity(r) == target]
         if len(matches) > 1:
             ids = ", ".join(str(r.rule_id) for r in matches)
@@ -211,10 +222,10 @@ class RuleClient:
                 f"spec.externalId {known} is not a rule of NCC {self._ncc_id}: fix it, or "
                 "remove it to create a new rule."
             )
-        if identity(found) != self._entry.target:
+        if identity(found) != self._target:
             raise NotAllowed(
                 f"spec.externalId {known} targets {describe(identity(found))}, but this "
-                f"resource's spec targets {describe(self._entry.target)}: adopting it would "
+                f"resource's spec targets {describe(self._target)}: adopting it would "
                 "manage another endpoint. Fix spec.externalId or the target."
             )
         self._check_not_held(found)
@@ -296,7 +307,7 @@ class RuleClient:
         found = self._by_target(self._runtime.observations.rules_in(ncc)) if ncc else None
         if found is None:
             raise Transient(
-                f"Databricks answered that a rule for {describe(self._entry.target)} already "
+                f"Databricks answered that a rule for {describe(self._target)} already "
                 f"exists on NCC {self._ncc_id} ({error}), but it is not listed yet; looking it "
                 "up again."
             )

@@ -19,6 +19,7 @@ from ncc_operator.databricks import (
 )
 from ncc_operator.models import PrivateEndpointRuleResource
 from ncc_operator.models.regions import AWS_REGIONS
+from ncc_operator.models.rule import S3_SERVICE_SUFFIX
 
 Identity = tuple[str, ...]
 
@@ -32,12 +33,23 @@ def identity(rule: NccPrivateEndpointRule | CreatePrivateEndpointRule) -> Identi
     )
 
 
+def in_region(target: Identity, region: str | None) -> Identity:
+    """The identity a target has in an NCC of ``region``: a bucket-only S3 target names no
+    endpoint service, and Databricks fills in the NCC's regional S3 service for it (buckets "must
+    be in the NCC's region", databricks-api.md ``resource_names``) — so the rule it creates, and
+    a spec naming that service, are the same target."""
+    resource_id, group_id, service = target
+    if resource_id or service or not region:
+        return target
+    return (resource_id, group_id, f"com.amazonaws.{region.lower()}{S3_SERVICE_SUFFIX}")
+
+
 def describe(target: Identity) -> str:
     """The target in words, for messages."""
     resource_id, group_id, endpoint_service = target
     if resource_id:
         return f"{resource_id} ({group_id})" if group_id else resource_id
-    return endpoint_service
+    return endpoint_service or "the NCC's regional S3 service"
 
 
 def desired_create(resource: PrivateEndpointRuleResource) -> CreatePrivateEndpointRule:
