@@ -7,7 +7,7 @@ UV_VERSION := 0.13.8
 UV := python3 -m uv
 PY := .venv/bin/python
 
-.PHONY: install system-tools tools lint test coverage test-fast bench emulator demo demo-down clean image image-base chart-sync
+.PHONY: install system-tools tools lint test coverage test-fast soak bench emulator demo demo-down clean image image-base chart-sync
 
 install: ## create .venv from uv.lock (installs uv itself if missing)
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
@@ -64,6 +64,9 @@ coverage: install ## the figures of the last `make test` again (or of a `coverag
 
 test-fast: install ## unit + emulator tests only (no control plane)
 	.venv/bin/pytest -m "not cluster and not tools"
+
+soak: tools ## the reliability suites at their large sizes (docs/reliability.md); bounded, loopback only, ~1 h
+	NCC_SOAK=1 .venv/bin/pytest tests/reliability -p no:cacheprovider -rA $(PYTEST_ARGS)
 
 bench: tools ## DESIGN §6 targets as ratios in one run (bench/README.md); ARGS="--quick" for < 2 min
 	$(PY) -m bench $(ARGS)

@@ -34,7 +34,7 @@ def _manifest() -> str:
         f"""
 apiVersion: {GROUP}/{VERSION}
 kind: NetworkConnectivityConfig
-metadata: {{name: n{n}}}
+metadata: {{name: ncc-{n}}}
 spec: {{accountRef: {{name: main}}, region: eastus2}}
 ---"""
         for n in range(NCCS)
@@ -45,7 +45,7 @@ apiVersion: {GROUP}/{VERSION}
 kind: PrivateEndpointRule
 metadata: {{name: r{i}}}
 spec:
-  nccRef: {{name: n{i // PER_NCC}}}
+  nccRef: {{name: ncc-{i // PER_NCC}}}
   azure: {{resourceId: "{AZURE_STORAGE.format(name=f"load{i}")}", groupId: blob}}
 ---"""
         for i in range(RULES)
