@@ -44,6 +44,11 @@ AZURE_STORAGE = (
     "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/data/providers/"
     "Microsoft.Storage/storageAccounts/{name}"
 )
+AZURE_PLS = (
+    "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/net/providers/"
+    "Microsoft.Network/privateLinkServices/{name}"
+)
+"""A customer's Private Link Service: the Azure target with domain names (updatable)."""
 
 
 def free_port() -> int:
@@ -256,6 +261,19 @@ spec:
   nccRef: {ref}
   azure: {{resourceId: "{resource_id}", groupId: blob}}
 {extra}""",
+        )
+
+    def pls_rule(self, name: str, domains: list[str], *, ncc: str = "prod") -> None:
+        """A Private Link Service rule (``PLS`` named after the rule) with these domain names."""
+        self.apply(
+            f"""
+apiVersion: {GROUP}/{VERSION}
+kind: PrivateEndpointRule
+metadata: {{name: {name}}}
+spec:
+  nccRef: {{name: {ncc}}}
+  azure: {{resourceId: "{AZURE_PLS.format(name=name)}", domainNames: {domains}}}
+"""
         )
 
     def apply_in(self, namespace: str, manifest: str, *, check: bool = True) -> str:

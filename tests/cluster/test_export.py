@@ -21,13 +21,9 @@ import yaml
 
 from ncc_emulator.testing import RunningEmulator
 from ncc_testenv.cluster import Cluster
-from tests.cluster.conftest import AZURE_STORAGE, FAST_ENV, ROOT, Env, running
+from tests.cluster.conftest import AZURE_PLS, AZURE_STORAGE, FAST_ENV, ROOT, Env, running
 from tests.cluster.rules_support import NCC_KIND, RULE_KIND, ready, writes
 
-PLS = (
-    "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/net/providers/"
-    "Microsoft.Network/privateLinkServices/{name}"
-)
 S3 = "com.amazonaws.us-east-1.s3"
 VPCE_SERVICE = "com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0"
 
@@ -101,7 +97,9 @@ def _legacy_account(env: Env) -> dict[str, str]:
     ids["blob"] = console.rule(prod, resource_id=blob, group_id="blob")
     ids["dfs"] = console.rule(prod, resource_id=blob, group_id="dfs")
     ids["pls"] = console.rule(
-        prod, resource_id=PLS.format(name="kafka"), domain_names=["kafka.internal.example.com"]
+        prod,
+        resource_id=AZURE_PLS.format(name="kafka"),
+        domain_names=["kafka.internal.example.com"],
     )
     ids["gone"] = console.rule(west, resource_id=AZURE_STORAGE.format(name="old"), group_id="blob")
     console.delete_rule(west, ids["gone"])  # deactivated: not exported

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from ncc_operator.reconcile import EventReason
-from tests.cluster.conftest import AZURE_STORAGE, GROUP, VERSION, Env
+from tests.cluster.conftest import AZURE_STORAGE, Env
 from tests.cluster.rules_support import (
     CREATE_RULE,
     DAY,
@@ -39,10 +39,6 @@ from tests.cluster.rules_support import (
 
 RESYNC = 6.0  # FAST_ENV in conftest
 RETRY_HINT = "ncc-operator.io/reconcile-requested-at"
-PLS = (
-    "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/net/providers/"
-    "Microsoft.Network/privateLinkServices/{name}"
-)
 
 
 def _pending(env: Env, name: str) -> str:
@@ -238,30 +234,17 @@ def test_rule_removed_out_of_band_is_recreated(env: Env, approved: bool) -> None
 # -- 4. updates with update_mask -----------------------------------------------------------------
 
 
-def _pls_rule(env: Env, name: str, domains: list[str]) -> None:
-    env.apply(
-        f"""
-apiVersion: {GROUP}/{VERSION}
-kind: PrivateEndpointRule
-metadata: {{name: {name}}}
-spec:
-  nccRef: {{name: prod}}
-  azure: {{resourceId: "{PLS.format(name=name)}", domainNames: {domains}}}
-"""
-    )
-
-
 def test_changing_azure_domain_names_sends_one_patch_with_that_mask(env: Env) -> None:
     """A Private Link Service rule's domainNames change is one PATCH (update_mask=domain_names;
     the emulator refuses any other mask field, `enabled` in particular, on Azure); nothing is
     PATCHed again once in sync, and no PATCH is ever sent with an empty mask."""
     ready_ncc(env)
-    _pls_rule(env, "pls", ["a.internal.example.com"])
+    env.pls_rule("pls", ["a.internal.example.com"])
     rule_id = _pending(env, "pls")
     time.sleep(1)
     assert count(env, PATCH_RULE) == 0, "a rule in sync is never PATCHed"
 
-    _pls_rule(env, "pls", ["a.internal.example.com", "b.internal.example.com"])
+    env.pls_rule("pls", ["a.internal.example.com", "b.internal.example.com"])
 
     def patched() -> bool:
         at = [r for r in active_rules(env) if r["rule_id"] == rule_id]

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from ncc_emulator import endpoints
-from tests.cluster.conftest import GROUP, VERSION, Env
+from tests.cluster.conftest import AZURE_PLS, GROUP, VERSION, Env
 from tests.cluster.rules_support import (
     NCC_KIND,
     RULE_KIND,
@@ -30,10 +30,6 @@ from tests.cluster.rules_support import (
 ACCOUNTS = "databricksaccounts"
 BIG = "x" * 150_000
 DIFF_BASE = "state.ncc-operator.io/last-handled-configuration"
-PLS = (
-    "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/net/providers/"
-    "Microsoft.Network/privateLinkServices/{name}"
-)
 
 
 def reason_of(obj: dict[str, Any], type_: str) -> str:
@@ -50,7 +46,7 @@ def big_rule_manifest(domains: list[str]) -> str:
         "metadata": {"name": "big", "annotations": {"example.com/notes": BIG}},
         "spec": {
             "nccRef": {"name": "prod"},
-            "azure": {"resourceId": PLS.format(name="big"), "domainNames": domains},
+            "azure": {"resourceId": AZURE_PLS.format(name="big"), "domainNames": domains},
         },
     }
     return json.dumps(manifest)

@@ -16,7 +16,7 @@ import signal
 import httpx
 import pytest
 
-from tests.cluster.conftest import GROUP, VERSION, Env
+from tests.cluster.conftest import AZURE_PLS, GROUP, VERSION, Env
 from tests.cluster.rules_support import (
     CREATE_RULE,
     NCC_KIND,
@@ -25,11 +25,6 @@ from tests.cluster.rules_support import (
     count,
     ready_ncc,
     wait_until,
-)
-
-PLS = (
-    "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/net/providers/"
-    "Microsoft.Network/privateLinkServices/{name}"
 )
 
 
@@ -80,7 +75,7 @@ def _rule_at_databricks(env: Env, ncc_id: str, body: dict[str, object]) -> str:
 
 def test_a_rule_with_an_older_domain_list_is_adopted_then_updated(env: Env) -> None:
     ncc_id = ready_ncc(env)
-    resource_id = PLS.format(name="svc")
+    resource_id = AZURE_PLS.format(name="svc")
     existing = _rule_at_databricks(
         env, ncc_id, {"resource_id": resource_id, "domain_names": ["a.example.com"]}
     )
@@ -137,7 +132,7 @@ def test_a_lost_create_with_an_edit_and_an_unready_account_orphans_nothing(env: 
     spec is edited, the account's credentials break and the rule is deleted. On restart the
     pending create is settled by lookup: the rule is found and deleted, and only then released."""
     ncc_id = ready_ncc(env)
-    resource_id = PLS.format(name="svc")
+    resource_id = AZURE_PLS.format(name="svc")
     env.emulator.admin.set_faults(slow_create_seconds=30)
     env.apply(
         f"""

@@ -35,7 +35,7 @@ import pytest
 
 from ncc_emulator.testing import start_emulator
 from ncc_testenv import controlplane, pytest_plugin, tools
-from tests.cluster.conftest import CRDS, GROUP, VERSION, Env, Operator, free_port
+from tests.cluster.conftest import CRDS, Env, Operator, free_port
 from tests.cluster.rules_support import NCC_KIND, RULE_KIND, active_rules, ready_ncc
 from tests.reliability.support import Figures, audited, converged, leaks, sized
 
@@ -48,10 +48,6 @@ LONG_DOWN_SECONDS = GRACE_SECONDS + KOPF_PROBE_CACHE_SECONDS + 6
 NOTICE_SECONDS = 45.0
 """How long after an outage a new or changed object may take to be acted on (the watch
 reconnects with Kopf's backoff; the operator never re-lists on a timer in between)."""
-PLS = (
-    "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/net/providers/"
-    "Microsoft.Network/privateLinkServices/{name}"
-)
 APISERVER_RESTARTS = sized(2, 6)
 ETCD_RESTARTS = sized(1, 3)
 
@@ -187,19 +183,6 @@ def blob_rule(env: Env, name: str) -> None:
     env.azure_rule(name, storage=name.replace("-", ""))
 
 
-def pls_rule(env: Env, name: str, domains: list[str]) -> None:
-    env.apply(
-        f"""
-apiVersion: {GROUP}/{VERSION}
-kind: PrivateEndpointRule
-metadata: {{name: {name}}}
-spec:
-  nccRef: {{name: prod}}
-  azure: {{resourceId: "{PLS.format(name=name)}", domainNames: {domains}}}
-"""
-    )
-
-
 def established(env: Env, name: str, *, timeout: float = NOTICE_SECONDS) -> float:
     """Seconds until the operator created the rule at Databricks (AwaitingApproval), then
     approve it as its owner would and wait for Established."""
@@ -223,7 +206,7 @@ def test_operator_rides_out_apiserver_and_etcd_restarts(world: World, figures: F
     ready_ncc(env)
     blob_rule(env, "r-base")
     domains = ["d0.internal.example.com"]
-    pls_rule(env, "pls", domains)
+    env.pls_rule("pls", domains)
     established(env, "r-base")
     established(env, "pls")
     pls_id = env.rule_id("pls")
@@ -268,7 +251,7 @@ def test_operator_rides_out_apiserver_and_etcd_restarts(world: World, figures: F
         # A changed one: a new generation to observe and one PATCH to send.
         domains = [*domains, f"d{i + 1}.internal.example.com"]
         started = time.monotonic()
-        pls_rule(env, "pls", domains)
+        env.pls_rule("pls", domains)
         generation = env.get(RULE_KIND, "pls")["metadata"]["generation"]
         env.wait_for(
             RULE_KIND,

@@ -34,7 +34,7 @@ import pytest
 
 from ncc_emulator import endpoints
 from ncc_testenv.controlplane import ControlPlane
-from tests.cluster.conftest import GROUP, VERSION, Env
+from tests.cluster.conftest import AZURE_PLS, GROUP, VERSION, Env
 from tests.reliability.conftest import Suite
 from tests.reliability.support import (
     NCC_KIND,
@@ -59,10 +59,6 @@ SETTLE = 240.0 if SOAK else 120.0
 STORAGE = (
     "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/data/providers/"
     "Microsoft.Storage/storageAccounts/{}"
-)
-PLS = (
-    "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/net/providers/"
-    "Microsoft.Network/privateLinkServices/{}"
 )
 VPCE = "com.amazonaws.vpce.us-east-1.vpce-svc-{:017x}"
 S3 = "com.amazonaws.us-east-1.s3"
@@ -104,10 +100,14 @@ def azure_targets(tag: str) -> list[Target]:
         Target(
             f"{tag}-pls-edit",
             "azure",
-            f'{{resourceId: "{PLS.format(tag + "e")}", {domains}}}',
-            f'{{resourceId: "{PLS.format(tag + "e")}", {more}}}',
+            f'{{resourceId: "{AZURE_PLS.format(name=tag + "e")}", {domains}}}',
+            f'{{resourceId: "{AZURE_PLS.format(name=tag + "e")}", {more}}}',
         ),
-        Target(f"{tag}-pls", "azure", f'{{resourceId: "{PLS.format(tag + "k")}", {domains}}}'),
+        Target(
+            f"{tag}-pls",
+            "azure",
+            f'{{resourceId: "{AZURE_PLS.format(name=tag + "k")}", {domains}}}',
+        ),
     ]
 
 
@@ -222,15 +222,31 @@ def finish(
     return found
 
 
+@dataclass(frozen=True)
+class World:
+    """One cloud's suite with its account and two NCCs Available, and its target kinds."""
+
+    suite: Suite
+    cloud: str
+    targets_of: Callable[[str], list[Target]]
+
+    @property
+    def env(self) -> Env:
+        return self.suite.env
+
+
 CLOUDS = [
-    pytest.param("azure", "eastus2", azure_targets, id="azure"),
-    pytest.param("aws", "us-east-1", aws_targets, id="aws"),
+    pytest.param(("azure", "eastus2", azure_targets), id="azure"),
+    pytest.param(("aws", "us-east-1", aws_targets), id="aws"),
 ]
 
 
-def _suite(request: pytest.FixtureRequest, cloud: str) -> Suite:
+@pytest.fixture(params=CLOUDS)
+def world(request: pytest.FixtureRequest) -> World:
+    cloud, region, targets_of = request.param
     suite: Suite = request.getfixturevalue(cloud)
-    return suite
+    ready_ncc(suite.env, region)
+    return World(suite, cloud, targets_of)
 
 
 def _apply_all(env: Env, targets: list[Target], *, edited: bool = False) -> None:
@@ -243,17 +259,10 @@ def _edit(env: Env, targets: list[Target]) -> None:
 
 
 @pytest.mark.timeout(400)
-@pytest.mark.parametrize(("cloud", "region", "targets_of"), CLOUDS)
 def test_killed_after_the_create_committed_before_its_answer(
-    request: pytest.FixtureRequest,
-    figures: Figures,
-    cloud: str,
-    region: str,
-    targets_of: Callable[[str], list[Target]],
+    world: World, figures: Figures
 ) -> None:
-    suite = _suite(request, cloud)
-    env = suite.env
-    ready_ncc(env, region)
+    suite, env, targets_of = world.suite, world.env, world.targets_of
     targets = targets_of("c1")
     env.emulator.admin.set_faults(slow_create_seconds=30)
     _apply_all(env, targets)
@@ -267,17 +276,10 @@ def test_killed_after_the_create_committed_before_its_answer(
 
 
 @pytest.mark.timeout(400)
-@pytest.mark.parametrize(("cloud", "region", "targets_of"), CLOUDS)
 def test_killed_after_the_create_answered_before_its_status_write(
-    request: pytest.FixtureRequest,
-    figures: Figures,
-    cloud: str,
-    region: str,
-    targets_of: Callable[[str], list[Target]],
+    world: World, figures: Figures
 ) -> None:
-    suite = _suite(request, cloud)
-    env = suite.env
-    ready_ncc(env, region)
+    suite, env, targets_of = world.suite, world.env, world.targets_of
     targets = targets_of("c2")
     answer_after = 3.0
     env.emulator.admin.set_faults(slow_create_seconds=answer_after)
@@ -306,19 +308,10 @@ def _established(env: Env, targets: list[Target]) -> None:
 
 
 @pytest.mark.timeout(400)
-@pytest.mark.parametrize(("cloud", "region", "targets_of"), CLOUDS)
-def test_killed_during_an_update(
-    request: pytest.FixtureRequest,
-    figures: Figures,
-    cloud: str,
-    region: str,
-    targets_of: Callable[[str], list[Target]],
-) -> None:
+def test_killed_during_an_update(world: World, figures: Figures) -> None:
     """The edit's PATCH committed, its answer lost; a second edit (back to the first list) while
     the operator is down must win."""
-    suite = _suite(request, cloud)
-    env = suite.env
-    ready_ncc(env, region)
+    suite, env, targets_of = world.suite, world.env, world.targets_of
     targets = targets_of("u1")
     _established(env, targets)
     edited = [t for t in targets if t.edited is not None]
@@ -340,19 +333,10 @@ def test_killed_during_an_update(
 
 
 @pytest.mark.timeout(400)
-@pytest.mark.parametrize(("cloud", "region", "targets_of"), CLOUDS)
-def test_killed_during_a_delete(
-    request: pytest.FixtureRequest,
-    figures: Figures,
-    cloud: str,
-    region: str,
-    targets_of: Callable[[str], list[Target]],
-) -> None:
+def test_killed_during_a_delete(world: World, figures: Figures) -> None:
     """Every DELETE committed, its answer lost; some specs are edited while the operator is down
     (an edit of an object being deleted must not bring it back)."""
-    suite = _suite(request, cloud)
-    env = suite.env
-    ready_ncc(env, region)
+    suite, env, targets_of = world.suite, world.env, world.targets_of
     targets = targets_of("d1")
     _established(env, targets)
     env.emulator.admin.set_faults(slow_write_seconds=30)
@@ -398,23 +382,16 @@ class Churn:
 
 
 @pytest.mark.timeout(1800 if SOAK else 400)
-@pytest.mark.parametrize(("cloud", "region", "targets_of"), CLOUDS)
 def test_random_kills_while_rules_are_created_edited_and_deleted(
-    request: pytest.FixtureRequest,
-    figures: Figures,
-    cloud: str,
-    region: str,
-    targets_of: Callable[[str], list[Target]],
+    world: World, figures: Figures
 ) -> None:
-    suite = _suite(request, cloud)
-    env = suite.env
-    ready_ncc(env, region)
+    suite, env, targets_of = world.suite, world.env, world.targets_of
     pool = targets_of("r1")
     kills = sized(ci=5, soak=50) // len(CLOUDS) + 1
-    rng = random.Random(f"kills-{cloud}")
+    rng = random.Random(f"kills-{world.cloud}")
     # Writes answer a little late, so a kill often lands while one is in flight.
     env.emulator.admin.set_faults(slow_write_seconds=0.5)
-    with Churn(env, pool, seed=len(cloud)) as churn:
+    with Churn(env, pool, seed=len(world.cloud)) as churn:
         for _ in range(kills):
             time.sleep(rng.uniform(1.0, 5.0))
             env.operator.stop(signal.SIGKILL)
