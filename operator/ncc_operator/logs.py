@@ -2,7 +2,7 @@
 
 Owns what ``ncc-operator run`` does to logging after Kopf configured its stream handler: the
 format (``text``, Kopf's own lines prefixed with the object, or ``json``, one object per line for
-log pipelines, standard library only), and three corrections of what libraries log:
+log pipelines, standard library only), and four corrections of what libraries log:
 
 - httpx logs every request at INFO with its full URL, and httpcore every connection step at
   DEBUG: below WARNING they are silenced (``--verbose`` lets httpx's request lines through);
@@ -11,7 +11,11 @@ log pipelines, standard library only), and three corrections of what libraries l
   the engine already reports once per transition in the Synced condition and an event: each
   retry of that wait is DEBUG, not an error;
 - Kopf's API client logs a request it will retry at ERROR; the retry is a WARNING (the request
-  that finally fails is still logged at ERROR, "escalating").
+  that finally fails is still logged at ERROR, "escalating");
+- a failed liveness answer: our probe raises to make ``/healthz`` answer 500 (Kopf's design),
+  and aiohttp logs each such request with Kopf's ``ActivityError`` traceback at ERROR — one per
+  kubelet probe for as long as the Kubernetes API is down. Kopf has already logged the probe's
+  reason ("Activity 'kubernetes-api' failed permanently: …"): it becomes one WARNING line.
 """
 
 from __future__ import annotations
@@ -88,6 +92,25 @@ class Relevel(logging.Filter):
         return True
 
 
+class ProbeFailure(logging.Filter):
+    """aiohttp's "Error handling request" for Kopf's ActivityError (a failed ``/healthz``): one
+    WARNING line without the traceback. Any other exception keeps its traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        kind = type(error)
+        if (
+            record.name == "aiohttp.server"
+            and kind.__name__ == "ActivityError"
+            and kind.__module__.startswith("kopf.")
+        ):
+            record.msg, record.args = "liveness answered 500: %s", (error,)
+            record.exc_info, record.exc_text = None, None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+PROBE_FAILURES = ProbeFailure()
 DESIGNED_WAITS = Relevel("kopf.objects", "failed temporarily:", logging.DEBUG)
 RETRIED_REQUESTS = Relevel("kopf.", "; will retry:", logging.WARNING)
 
@@ -101,6 +124,6 @@ def configure(log_format: str = TEXT, *, verbose: bool = False) -> None:
         quiet = logging.WARNING if not verbose or name == "httpcore" else logging.INFO
         logging.getLogger(name).setLevel(quiet)
     for handler in logging.getLogger().handlers:
-        for relevel in (DESIGNED_WAITS, RETRIED_REQUESTS):
-            if relevel not in handler.filters:
-                handler.addFilter(relevel)
+        for correction in (DESIGNED_WAITS, RETRIED_REQUESTS, PROBE_FAILURES):
+            if correction not in handler.filters:
+                handler.addFilter(correction)

@@ -14,6 +14,7 @@ from typing import Any
 
 import kopf
 import pytest
+from kopf._core.engines.activities import ActivityError  # what Kopf's /healthz raises
 
 from ncc_operator import logs
 
@@ -133,3 +134,27 @@ def test_configure_twice_adds_each_filter_once(captured: io.StringIO) -> None:
     logs.configure(logs.TEXT)
     for handler in logging.getLogger().handlers:
         assert handler.filters.count(logs.DESIGNED_WAITS) == 1
+
+
+def test_a_failed_liveness_answer_is_one_warning_without_a_traceback(
+    captured: io.StringIO,
+) -> None:
+    """While the Kubernetes API is down, every ``/healthz`` answers 500 because our probe raises
+    (Kopf's design); aiohttp logs each such request with Kopf's ActivityError traceback at ERROR
+    — a traceback per kubelet probe through the whole outage. The probe's reason is already
+    logged by Kopf ("Activity 'kubernetes-api' failed permanently: …"): one WARNING line stays."""
+    _configure(captured, logs.TEXT)
+    try:
+        raise ActivityError("One or more handlers failed.", outcomes={})
+    except Exception:
+        logging.getLogger("aiohttp.server").exception("Error handling request from 127.0.0.1")
+    try:
+        raise ValueError("a real bug in a handler of ours")
+    except ValueError:
+        logging.getLogger("aiohttp.server").exception("Error handling request from 127.0.0.1")
+    text = captured.getvalue()
+    assert text.count("Traceback") == 1, "only the other exception keeps its traceback"
+    assert "ValueError: a real bug" in text
+    (probe_line,) = [line for line in text.splitlines() if "liveness answered" in line]
+    assert "[WARNING ]" in probe_line
+    assert "One or more handlers failed" in probe_line
