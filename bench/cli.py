@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 from types import FrameType
 
+from . import transitions
 from .baseline import run_polling_baseline, run_terraform_baselines
 from .operator_run import OperatorBench
 from .params import Params
@@ -56,6 +57,12 @@ def parse(argv: list[str]) -> tuple[list[Params], argparse.Namespace]:
         action="store_true",
         help="CREATING lasts 180 s: 'a few minutes' at Databricks (emulator --profile realistic)",
     )
+    parser.add_argument(
+        "--transitions",
+        action="store_true",
+        help="realistic transitions: CREATING 60-180 s per rule, owner approval 0-120 s later "
+        "at random; reports ESTABLISHED -> Ready per rule (bench/transitions.py)",
+    )
     parser.add_argument("--client-rps", type=float, help="account spec.rateLimit (default: R)")
     parser.add_argument(
         "--resync-seconds", type=float, help="operator resync (default: the operator's, 300)"
@@ -91,7 +98,10 @@ def parse(argv: list[str]) -> tuple[list[Params], argparse.Namespace]:
             create_latency_ms=args.create_latency_ms,
             rate_limit=args.rate_limit,
             creating_seconds=args.creating_seconds
+            or (transitions.CREATING_SECONDS if args.transitions else None)
             or (REALISTIC_CREATING_SECONDS if args.realistic else 2.0),
+            creating_jitter_seconds=transitions.CREATING_JITTER_SECONDS if args.transitions else 0,
+            approval_max_seconds=transitions.APPROVAL_MAX_SECONDS if args.transitions else None,
             client_rps=args.client_rps,
             resync_override=resync,
             fast_override=fast,
@@ -111,7 +121,9 @@ def _terminate(signum: int, _frame: FrameType | None) -> None:
 def run_size(params: Params, args: argparse.Namespace, workdir: Path) -> SizeRun:
     label = f"N={params.rules}, M={params.nccs}"
     run = SizeRun(params)
-    if not args.no_baseline and params.rules <= BASELINE_MAX_RULES:
+    # The baselines model auto-accepting services: with owner approvals they do not apply.
+    baselines = params.approval_max_seconds is None and params.rules <= BASELINE_MAX_RULES
+    if not args.no_baseline and baselines:
         print(f"{label}: Terraform provider pattern at 15 rps and {params.operator_rps:g} rps")
         run.terraform = run_terraform_baselines(params, workdir)
         for tf in run.terraform:

@@ -16,6 +16,7 @@ from typing import Any
 from ncc_emulator import endpoints
 from ncc_testenv import controlplane
 
+from . import transitions
 from .kubeapi import OPERATOR_AGENTS, AuditLog
 from .params import Params, domain_name, endpoint_service, ncc_name
 from .procs import Emulator, OperatorProcess
@@ -65,6 +66,9 @@ class OperatorResult:
     """The operator's requests to the kube-apiserver (its audit log): ``to_ready`` from apply to
     all Ready, ``idle`` over the idle window, each by "verb resource" plus totals and per
     object."""
+    transitions: dict[str, Any] = field(default_factory=dict)
+    """``--transitions``: ESTABLISHED (the owner's approval) → Ready per rule, p50/p99/max, and
+    Databricks reads per minute over apply → all Ready (``bench/transitions.py``)."""
     errors: list[str] = field(default_factory=list)
 
 
@@ -150,7 +154,7 @@ class OperatorBench:
             operator.metrics_port = int(operator.env["NCC_OPERATOR_METRICS_PORT"])
             operator.start()
             self.result.operator_start_seconds = round(operator.wait_started(), 2)
-            self._apply_to_ready(plane, watch, operator)
+            self._apply_to_ready_approving(plane, watch, operator)
             self._idle(watch, operator)
             self.result.peak_rss_mb = round(operator.peak_rss_mb(), 1)
             self._restart(watch, operator)
@@ -168,6 +172,31 @@ class OperatorBench:
         return self.result
 
     # -- phase 1 + 3: apply → Ready, status patches per object ------------------------------
+
+    def _apply_to_ready_approving(
+        self, plane: controlplane.ControlPlane, watch: StatusWatch, operator: OperatorProcess
+    ) -> None:
+        """Phase 1, with the endpoint owner approving rules at random when the run has
+        realistic transitions (``params.approval_max_seconds``)."""
+        if self.params.approval_max_seconds is None:
+            self._apply_to_ready(plane, watch, operator)
+            return
+        approver = transitions.Approver(self.emulator.admin, self.params.approval_max_seconds)
+        wall_offset = time.time() - time.monotonic()
+        approver.start()
+        try:
+            self._apply_to_ready(plane, watch, operator)
+        finally:
+            approver.stop()
+            self.result.errors.extend(approver.errors[:5])
+        reads = sum(endpoints.reads(self.result.ready_requests).values())
+        self.result.transitions = transitions.summary(
+            transitions.latencies(watch, approver.approved_at, wall_offset),
+            self.params.fast_seconds,
+            reads=reads,
+            minutes=self.result.ready_seconds / 60.0,
+            nccs=self.params.nccs,
+        )
 
     def _apply_to_ready(
         self, plane: controlplane.ControlPlane, watch: StatusWatch, operator: OperatorProcess

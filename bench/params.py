@@ -48,6 +48,11 @@ class Params:
     fast interval plus 5 s: an NCC's rule counts follow its rules within one fast interval)."""
     regions: int = 1
     """NCCs (with their workspace and rules) are spread over this many of ``REGIONS``."""
+    creating_jitter_seconds: float = 0.0
+    """Each rule stays CREATING up to this much longer than ``creating_seconds`` (its own share)."""
+    approval_max_seconds: float | None = None
+    """Realistic transitions: the owner approves each rule 0 to this many seconds after PENDING
+    (``bench/transitions.py``); None: rules need no approval (auto-accepting services)."""
     namespace: str = "bench"
 
     @property
@@ -84,9 +89,10 @@ class Params:
         """The least time any client needs: N creates through the rate limit, then the slowest
         create's latency and CREATING period. It ignores the NCCs' own calls and every read, so a
         real client can only be slower."""
-        return (
-            self.rules / self.rate_limit + self.create_latency_ms / 1000.0 + self.creating_seconds
-        )
+        waits = self.creating_seconds + self.creating_jitter_seconds
+        # With approvals, the last one may come at its latest, after the longest CREATING.
+        waits += self.approval_max_seconds or 0.0
+        return self.rules / self.rate_limit + self.create_latency_ms / 1000.0 + waits
 
     def latency_faults(self) -> dict[str, float]:
         return {
@@ -97,6 +103,7 @@ class Params:
     def emulator_config(self) -> dict[str, Any]:
         return {
             "creating_seconds": self.creating_seconds,
+            "creating_jitter_seconds": self.creating_jitter_seconds,
             # The VPC endpoint id of an S3 rule appears when it is ESTABLISHED, not a little
             # later: a late id would be one more (legitimate) status change after Ready, muddling
             # "patches to Ready" and the idle window.
@@ -104,7 +111,8 @@ class Params:
             # Each bench rule is its own NLB endpoint service (Databricks keys AWS rules by the
             # service, so one NCC holds one S3 rule); they accept connections without an owner
             # (AcceptanceRequired=false), so a rule is Ready once ESTABLISHED, as S3 rules were.
-            "auto_accept_aws_endpoints": True,
+            # With realistic transitions the bench approves them instead, at random times.
+            "auto_accept_aws_endpoints": self.approval_max_seconds is None,
             "rate_limit_rps": self.rate_limit,
             "rate_limit_burst": self.burst,
             "limits": {

@@ -99,6 +99,11 @@ def figures(run: SizeRun) -> dict[str, float | int | None]:
         "restart_writes": restart.get("writes"),
         "restart_reads": restart.get("reads"),
         "restart_steady_seconds": restart.get("steady_seconds"),
+        "established_to_ready_p99_seconds": op.transitions.get("p99_seconds"),
+        "established_to_ready_p99_over_target": _ratio(
+            op.transitions.get("p99_seconds"), op.transitions.get("target_seconds")
+        ),
+        "transition_reads_per_minute_per_ncc": op.transitions.get("reads_per_minute_per_ncc"),
     }
 
 
@@ -241,6 +246,18 @@ ROWS = [
     Row("restart_writes", "Restart: Databricks writes", "0", _at_most(0)),
     Row("restart_reads", "Restart: Databricks reads", "O(NCCs)"),
     Row("restart_steady_seconds", "Restart: process start → steady (s)", "≤ 30", _at_most(30)),
+    Row("established_to_ready_p99_seconds", "Transitions: ESTABLISHED → Ready, p99 (s)"),
+    Row(
+        "established_to_ready_p99_over_target",
+        "Transitions: p99 / (fast interval + 2 s)",
+        "≤ 1",
+        _at_most(1.0),
+    ),
+    Row(
+        "transition_reads_per_minute_per_ncc",
+        "Transitions: Databricks reads per minute per NCC",
+        "O(NCCs)",
+    ),
 ]
 
 

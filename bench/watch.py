@@ -220,6 +220,13 @@ class StatusWatch:
                     break
         return found
 
+    def status_field(self, key: str, name: str) -> str:
+        """A top-level field of the object's latest status ("" when absent)."""
+        with self._lock:
+            state = self.objects.get(key)
+            status = json.loads(state.status) if state else None
+        return str((status or {}).get(name) or "")
+
     def ready_times(self, prefix: str) -> list[float]:
         with self._lock:
             return [

@@ -47,8 +47,15 @@ def _enter(rule: Rule, state: str, at_ms: int) -> None:
             rule.endpoint_name = f"databricks-{ncc_id}-pe-{short}"
 
 
+def creating_ms(rule: Rule, cfg: EmulatorConfig) -> int:
+    """How long this rule stays CREATING: ``creating_seconds`` plus its own share of
+    ``creating_jitter_seconds`` (from its id: the same on every read, different per rule)."""
+    share = int(_derived_hex(rule, "creating", 8), 16) / 0xFFFFFFFF
+    return int((cfg.creating_seconds + share * cfg.creating_jitter_seconds) * 1000)
+
+
 def _leave_creating(rule: Rule, cfg: EmulatorConfig) -> None:
-    at = rule.creation_time + int(cfg.creating_seconds * 1000)
+    at = rule.creation_time + creating_ms(rule, cfg)
     if rule.will_fail:
         rule.error_message = (
             f"NOT_FOUND: The provided resource {target_of(rule)} could not be found."
@@ -72,7 +79,7 @@ def settle(rule: Rule, now_ms: int, cfg: EmulatorConfig) -> bool:
         assert rule.deactivated_at is not None
         return now_ms >= rule.deactivated_at + int(cfg.purge_seconds * 1000)
     if rule.connection_state == "CREATING":
-        if now_ms < rule.creation_time + int(cfg.creating_seconds * 1000):
+        if now_ms < rule.creation_time + creating_ms(rule, cfg):
             return False
         _leave_creating(rule, cfg)
     expires_at = rule.state_since + int(cfg.expiry_seconds * 1000)

@@ -43,6 +43,9 @@ class Limits:
 class EmulatorConfig:
     page_size: int = 50
     creating_seconds: float = 1.0
+    # Each rule stays CREATING for creating_seconds plus up to this much more, a fraction of it
+    # derived from the rule id (so it is the same on every read): "a few minutes", not all alike.
+    creating_jitter_seconds: float = 0.0
     s3_vpce_delay_seconds: float = 5.0
     purge_seconds: float = DAY_SECONDS
     expiry_seconds: float = 14 * DAY_SECONDS

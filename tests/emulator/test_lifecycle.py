@@ -238,3 +238,22 @@ def test_multi_minute_creating_through_the_clock(emulator_factory: Any) -> None:
     rule = api.rule(ncc_id, rule_id)
     assert rule["connection_state"] == "PENDING"
     assert rule["updated_time"] == rule["creation_time"] + 180_000
+
+
+def test_creating_lasts_a_different_time_per_rule_within_the_jitter(emulator_factory: Any) -> None:
+    """``creating_jitter_seconds``: each rule leaves CREATING between ``creating_seconds`` and
+    that plus the jitter, at a time of its own (the same on every read)."""
+    run = emulator_factory(creating_seconds=60, creating_jitter_seconds=120)
+    api = Api(run)
+    ncc_id = api.create_ncc()["network_connectivity_config_id"]
+    bodies = [{**AZURE_BLOB, "resource_id": f"{AZURE_BLOB['resource_id']}{i}"} for i in range(8)]
+    rules = [api.ok("POST", api.rules_path(ncc_id), body)["rule_id"] for body in bodies]
+    run.admin.advance_clock(59)
+    assert {api.rule(ncc_id, r)["connection_state"] for r in rules} == {"CREATING"}
+    run.admin.advance_clock(122)
+    left = [api.rule(ncc_id, r) for r in rules]
+    assert {r["connection_state"] for r in left} == {"PENDING"}
+    durations = {r["updated_time"] - r["creation_time"] for r in left}
+    assert all(60_000 <= d <= 180_000 for d in durations), durations
+    assert len(durations) == len(rules), "each rule its own time"
+    assert [api.rule(ncc_id, r)["updated_time"] for r in rules] == [r["updated_time"] for r in left]

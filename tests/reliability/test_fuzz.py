@@ -182,6 +182,8 @@ class Tally:
     converged: int = 0
     idle_writes: int = 0
     stuck: int = 0
+    tracebacks: int = 0
+    leaks: int = 0
     failures: list[str] = field(default_factory=list)
 
 
@@ -266,7 +268,10 @@ def _fuzz_world(suite: Suite, cloud: str, count: int, tally: Tally, digest: Any)
     found = audited(env, timeout=30)
     assert found.clean, str(found)
     assert found.rules == 0, f"{found.rules} live rules at Databricks after every rule was deleted"
-    assert leaks(env, [suite.canary], metrics_url=suite.metrics_url) == []
+    hits = leaks(env, [suite.canary], metrics_url=suite.metrics_url)
+    tally.leaks += len(hits)
+    assert hits == []
+    tally.tracebacks += env.operator.logs().count("Traceback")
     assert "Traceback" not in env.operator.logs(), env.operator.logs()[-5000:]
     for kind in (NCC_KIND, "databricksaccounts"):
         left = _delete_all(suite, kind, timeout=45)
@@ -303,6 +308,7 @@ def test_generated_specs_are_refused_reported_or_converged(
     figures.add(
         "fuzz",
         f"specs={tally.specs} refused_at_admission={tally.refused} "
-        f"reported_invalid={tally.reported_invalid} converged={tally.converged} tracebacks=0 "
-        f"idle_writes={tally.idle_writes} stuck_finalizers={tally.stuck} seed={SEED}",
+        f"reported_invalid={tally.reported_invalid} converged={tally.converged} "
+        f"tracebacks={tally.tracebacks} idle_writes={tally.idle_writes} "
+        f"stuck_finalizers={tally.stuck} leaks={tally.leaks} seed={SEED}",
     )
