@@ -60,6 +60,10 @@ class Params:
         return self.resync_override or DEFAULTS.resync_seconds
 
     @property
+    def account_resync_seconds(self) -> float:
+        return self.resync_override or DEFAULTS.account_resync_seconds
+
+    @property
     def fast_seconds(self) -> float:
         return self.fast_override or DEFAULTS.fast_seconds
 
