@@ -167,7 +167,9 @@ def admitted_invalid(draw: st.DrawFn, cloud: str) -> Case:
             "s3-domain-names", "InvalidSpec",
             lambda s: {"nccRef": _ref(), "aws": {"endpointService": _S3_OTHER_REGION,
                                                  "domainNames": draw(st.lists(hosts, min_size=1,
-                                                                              max_size=3))}},
+                                                                              max_size=3,
+                                                                              unique=True))}},
+            # Unique: the CRD refuses a repeated name (a set), which is another case.
             "Databricks refuses domainNames on an S3 rule (the CRD admits it)",
         ))  # fmt: skip
     name, reason, build, why = draw(st.sampled_from(choices))
