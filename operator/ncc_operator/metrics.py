@@ -15,6 +15,7 @@ messages or secrets.
 from __future__ import annotations
 
 import contextlib
+import math
 import re
 import threading
 import time
@@ -262,9 +263,14 @@ def record_status(
         elif state.pending_since is None:
             state.pending_since = _epoch(ready.get("lastTransitionTime")) or now
         became_ready = _epoch(ready.get("lastTransitionTime"))
-        if state.ready and not state.timed and became_ready and became_ready >= _PROCESS_START:
+        if (
+            state.ready
+            and not state.timed
+            and became_ready
+            and became_ready >= math.floor(_PROCESS_START)
+        ):
             # Only a transition this process wrote: after a restart, objects Ready long ago
-            # are not new data points.
+            # are not new data points. The stamp has whole seconds, so the start's second counts.
             start = _epoch(created) or state.first_seen
             TIME_TO_READY.labels(kind).observe(max(0.0, became_ready - start))
         state.timed = state.timed or state.ready

@@ -276,6 +276,24 @@ def test_ready_before_this_process_started_is_not_a_time_to_ready() -> None:
     metrics.forget(NCC_KIND, "ns", name)
 
 
+def test_ready_within_the_second_this_process_started_is_a_time_to_ready(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``lastTransitionTime`` has whole seconds: an object this process made Ready 0.3 s after it
+    started is stamped before the start instant, and must still count (CI saw the account's
+    first Ready go missing this way)."""
+    name = unique()
+    started = datetime.now(UTC).replace(microsecond=700_000)
+    monkeypatch.setattr(metrics, "_PROCESS_START", started.timestamp())
+    ready = status(("True", "Available"))
+    ready["conditions"][0]["lastTransitionTime"] = stamp(started)  # type: ignore[index]
+    metric = "ncc_operator_time_to_ready_seconds_count"
+    before = scrape().value(metric, kind=NCC_KIND)
+    metrics.record_status(NCC_KIND, "ns", name, ready, created=stamp(started))
+    assert scrape().value(metric, kind=NCC_KIND) == before + 1
+    metrics.forget(NCC_KIND, "ns", name)
+
+
 def test_build_info_and_leader() -> None:
     now = scrape()
     assert now.find("ncc_operator_build_info", version=metrics.VERSION)[0].value == 1
