@@ -69,31 +69,26 @@ spec:
     env.wait_gone(RULE_KIND, "held")
 
 
+def plant_event(env: Env, name: str, message: str) -> None:
+    """A Warning event about the account's Secret, as any controller might post one."""
+    env.apply(
+        f"""
+apiVersion: v1
+kind: Event
+metadata: {{name: {name}}}
+involvedObject: {{kind: Secret, name: main-creds, namespace: {env.namespace}}}
+reason: Leak
+message: "{message}"
+type: Warning
+"""
+    )
+
+
 def test_a_planted_secret_is_found_wherever_it_shows(azure: Suite) -> None:
     env = azure.env
     assert leaks(env, [azure.canary], metrics_url=azure.metrics_url) == []
-    env.apply(
-        f"""
-apiVersion: v1
-kind: Event
-metadata: {{name: leak}}
-involvedObject: {{kind: Secret, name: main-creds, namespace: {env.namespace}}}
-reason: Leak
-message: "the secret is {azure.canary}"
-type: Warning
-"""
-    )
+    plant_event(env, "leak", f"the secret is {azure.canary}")
     assert set(leaks(env, [azure.canary])) == {"events: a planted secret"}
     env.kubectl("delete", "event", "leak")
-    env.apply(
-        f"""
-apiVersion: v1
-kind: Event
-metadata: {{name: bearer}}
-involvedObject: {{kind: Secret, name: main-creds, namespace: {env.namespace}}}
-reason: Leak
-message: "Authorization: Bearer abcdefghijklmnop"
-type: Warning
-"""
-    )
+    plant_event(env, "bearer", "Authorization: Bearer abcdefghijklmnop")
     assert {hit.split(":")[0] for hit in leaks(env, [])} == {"events"}, "a bearer token too"

@@ -73,8 +73,27 @@ PING_PATH = "/apis/networking.ncc-operator.io/v1alpha1"
 """Cheap, needs valid credentials (discovery is open to every authenticated user)."""
 
 
+KUBE_RETRY_SECONDS = 1.0
+KUBE_RETRY_CAP_SECONDS = 8.0
+"""A pass that met a Kubernetes API outage looks again after 1 s, doubling to 8 s: the API is
+the operator's own cluster, back within seconds of a restart, and an object that tried during
+the outage must not then wait the 30 s-to-10-minutes of a Databricks outage (CI: a rule whose
+create guard met a kube-apiserver crash was still not created 45 s after the API was back)."""
+
+
 class KubeUnavailable(Transient):
     """The Kubernetes API could not be reached, timed out, or answered 5xx."""
+
+    retry_after = KUBE_RETRY_SECONDS
+    max_backoff: float | None = KUBE_RETRY_CAP_SECONDS
+
+
+class KubeRefused(KubeUnavailable):
+    """The API answered a 4xx nothing here expects (422, 409, ...): not an outage that ends in
+    seconds, so it is retried at the general backoff (30 s doubling), never every few seconds."""
+
+    retry_after = 30.0
+    max_backoff = None
 
 
 class SecretInvalid(ReferenceNotReady):
@@ -205,7 +224,7 @@ def _raise_for_status(response: httpx.Response, *, what: str) -> None:
         )
     if response.status_code >= 400:
         # Neither missing nor forbidden nor an outage: say what the API said, not a traceback.
-        raise KubeUnavailable(f"the Kubernetes API answered {response.status_code} while {what}")
+        raise KubeRefused(f"the Kubernetes API answered {response.status_code} while {what}")
 
 
 def object_path(plural: str, namespace: str, name: str) -> str:
