@@ -6,7 +6,8 @@ benchmark take their keys from here instead of spelling templates out. The admin
 ``/_emulator/`` is not in the table: it is neither counted nor faulted.
 
 Templates are those of the Databricks REST reference and the official SDK (databricks-api.md §2,
-§3, §5, §13), placeholders named as the SDK names its path parameters.
+§3, §5, §13; network policies: docs/serverless-egress.md §1, §2), placeholders named as the SDK
+names its path parameters.
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ RULES = NCC + "/private-endpoint-rules"
 RULE = RULES + "/{private_endpoint_rule_id}"
 WORKSPACES = ACCOUNT + "/workspaces"
 WORKSPACE = WORKSPACES + "/{workspace_id}"
+WORKSPACE_NETWORK = WORKSPACE + "/network"
+POLICIES = ACCOUNT + "/network-policies"
+POLICY = POLICIES + "/{network_policy_id}"
 
 CREATE_NCC = Route("POST", NCCS, "create_ncc")
 LIST_NCCS = Route("GET", NCCS, "list_nccs")
@@ -52,6 +56,13 @@ DELETE_RULE = Route("DELETE", RULE, "delete_rule")
 LIST_WORKSPACES = Route("GET", WORKSPACES, "list_workspaces")
 GET_WORKSPACE = Route("GET", WORKSPACE, "get_workspace")
 PATCH_WORKSPACE = Route("PATCH", WORKSPACE, "patch_workspace")
+CREATE_POLICY = Route("POST", POLICIES, "create_network_policy")
+LIST_POLICIES = Route("GET", POLICIES, "list_network_policies")
+GET_POLICY = Route("GET", POLICY, "get_network_policy")
+UPDATE_POLICY = Route("PUT", POLICY, "update_network_policy")
+DELETE_POLICY = Route("DELETE", POLICY, "delete_network_policy")
+GET_WORKSPACE_NETWORK = Route("GET", WORKSPACE_NETWORK, "get_workspace_network_option")
+UPDATE_WORKSPACE_NETWORK = Route("PUT", WORKSPACE_NETWORK, "update_workspace_network_option")
 
 # Discovery and tokens, in the order the 0.162 SDK asks (auth_routes).
 HOST_METADATA = Route("GET", "/.well-known/databricks-config", "host_metadata")
@@ -80,6 +91,13 @@ ACCOUNT_API = (
     LIST_WORKSPACES,
     GET_WORKSPACE,
     PATCH_WORKSPACE,
+    CREATE_POLICY,
+    LIST_POLICIES,
+    GET_POLICY,
+    UPDATE_POLICY,
+    DELETE_POLICY,
+    GET_WORKSPACE_NETWORK,
+    UPDATE_WORKSPACE_NETWORK,
 )
 AUTH = (HOST_METADATA, ACCOUNT_DISCOVERY, HOST_DISCOVERY, ACCOUNT_TOKEN, HOST_TOKEN, AAD_TOKEN)
 ROUTES = (*ACCOUNT_API, *AUTH, IP_RANGES)

@@ -1,4 +1,5 @@
-"""The Account API handlers: NCCs, private endpoint rules, workspaces and the public
+"""The Account API handlers: NCCs, private endpoint rules, workspaces, network policies and
+their workspace bindings, and the public
 ``ip-ranges.json``, registered at the templates of ``endpoints.ROUTES``.
 """
 
@@ -102,6 +103,42 @@ async def patch_workspace(request: web.Request) -> web.Response:
     return json_response(store.workspace_view(ws))
 
 
+async def create_policy(request: web.Request) -> web.Response:
+    policies = _emu(request).network_policies
+    body = unwrap(await read_body(request), "network_policy")
+    return json_response(policies.view(policies.create(body)))
+
+
+async def list_policies(request: web.Request) -> web.Response:
+    return json_response(_emu(request).network_policies.list(request.query.get("page_token")))
+
+
+async def get_policy(request: web.Request) -> web.Response:
+    policies = _emu(request).network_policies
+    return json_response(policies.view(policies.get(request.match_info["network_policy_id"])))
+
+
+async def update_policy(request: web.Request) -> web.Response:
+    policies = _emu(request).network_policies
+    body = unwrap(await read_body(request), "network_policy")
+    policy = policies.update(request.match_info["network_policy_id"], body)
+    return json_response(policies.view(policy))
+
+
+async def delete_policy(request: web.Request) -> web.Response:
+    _emu(request).network_policies.delete(request.match_info["network_policy_id"])
+    return json_response({})
+
+
+async def get_workspace_network(request: web.Request) -> web.Response:
+    return json_response(_emu(request).network_policies.binding(_workspace_id(request)))
+
+
+async def update_workspace_network(request: web.Request) -> web.Response:
+    body = unwrap(await read_body(request), "workspace_network_option")
+    return json_response(_emu(request).network_policies.bind(_workspace_id(request), body))
+
+
 async def get_ip_ranges(request: web.Request) -> web.Response:
     served = _emu(request).ip_ranges
     if served.status != 200:
@@ -123,6 +160,13 @@ _HANDLERS: dict[Route, Handler] = {
     endpoints.LIST_WORKSPACES: list_workspaces,
     endpoints.GET_WORKSPACE: get_workspace,
     endpoints.PATCH_WORKSPACE: patch_workspace,
+    endpoints.CREATE_POLICY: create_policy,
+    endpoints.LIST_POLICIES: list_policies,
+    endpoints.GET_POLICY: get_policy,
+    endpoints.UPDATE_POLICY: update_policy,
+    endpoints.DELETE_POLICY: delete_policy,
+    endpoints.GET_WORKSPACE_NETWORK: get_workspace_network,
+    endpoints.UPDATE_WORKSPACE_NETWORK: update_workspace_network,
     endpoints.IP_RANGES: get_ip_ranges,
 }
 

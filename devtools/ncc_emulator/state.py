@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from . import persistence
+from . import network_policies, persistence
 from .auth import AuthRegistry, FederationPolicy, IssuedToken, Principal
 from .clock import Clock
 from .faults import FaultInjector, TokenBucket
@@ -66,6 +66,7 @@ class Emulator:
         self.config.merge(self._initial_config)
         self.store = Store(self.account_id, self.cloud, self.clock, self.config)
         self.rules = RuleService(self.store)
+        self.network_policies = network_policies.NetworkPolicies(self.store)
         self.auth = AuthRegistry(self.account_id)
         self.auth.add_principal(*self._credentials, admin=True)
         for workspace_id, region in self._initial_workspaces:
@@ -90,8 +91,9 @@ class Emulator:
 
 
 def snapshot(emu: Emulator) -> dict[str, Any]:
-    """The account as a JSON document: NCCs, rules, workspaces, credentials (as digests), issued
-    tokens (as digests) and the clock offset, so a restarted emulator carries on."""
+    """The account as a JSON document: NCCs, rules, workspaces, network policies, credentials
+    (as digests), issued tokens (as digests) and the clock offset, so a restarted emulator
+    carries on."""
     store, auth = emu.store, emu.auth
     return {
         "version": FORMAT_VERSION,
@@ -108,6 +110,7 @@ def snapshot(emu: Emulator) -> dict[str, Any]:
         "pats": auth.pats,
         "policies": [dataclasses.asdict(p) for p in auth.policies],
         "tokens": {k: dataclasses.asdict(t) for k, t in auth.tokens.items()},
+        "network_policies": network_policies.snapshot(emu.network_policies),
     }
 
 
@@ -128,3 +131,4 @@ def restore(emu: Emulator, data: dict[str, Any]) -> None:
     auth.pats = dict(data["pats"])
     auth.policies = [FederationPolicy(**p) for p in data["policies"]]
     auth.tokens = {k: IssuedToken(**t) for k, t in data["tokens"].items()}
+    network_policies.restore(emu.network_policies, data.get("network_policies"))
