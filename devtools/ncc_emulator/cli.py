@@ -48,7 +48,9 @@ async def _serve(emu: Emulator, host: str, port: int) -> None:
 @click.command("emulator")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8765, show_default=True, type=int, help="0 picks a free port.")
-@click.option("--cloud", type=click.Choice(["aws", "azure"]), default="azure", show_default=True)
+@click.option(
+    "--cloud", type=click.Choice(["aws", "azure", "gcp"]), default="azure", show_default=True
+)
 @click.option("--account-id", default=DEMO_ACCOUNT_ID, show_default=True)
 @click.option("--client-id", default=DEMO_CLIENT_ID, show_default=True)
 @click.option(

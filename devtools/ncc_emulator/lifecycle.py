@@ -26,7 +26,8 @@ OWNER_ACTIONS: dict[str, tuple[frozenset[str], str]] = {
 
 
 def target_of(rule: Rule) -> str:
-    return rule.resource_id or rule.endpoint_service or ",".join(rule.resource_names)
+    attachment = (rule.gcp_endpoint or {}).get("service_attachment")
+    return rule.resource_id or rule.endpoint_service or attachment or ",".join(rule.resource_names)
 
 
 def _derived_hex(rule: Rule, salt: str, length: int) -> str:
@@ -42,6 +43,15 @@ def _enter(rule: Rule, state: str, at_ms: int) -> None:
         # are empty (PR #5743, Databricks staff).
         if rule.cloud == "aws":
             rule.vpc_endpoint_id = "vpce-" + _derived_hex(rule, "vpce", 17)
+        elif rule.cloud == "gcp":
+            # A consumer forwarding rule in a Databricks project (the shape of Terraform's test
+            # fixture, projects/p/regions/r/forwardingRules/endpoint).
+            project = "databricks-ncc-" + _derived_hex(rule, "project", 8)
+            rule.gcp_endpoint = {
+                **(rule.gcp_endpoint or {}),
+                "psc_endpoint_uri": f"projects/{project}/regions/{rule.region}/forwardingRules/"
+                f"ncc-{rule.rule_id[:8]}",
+            }
         else:
             ncc_id, short = rule.network_connectivity_config_id, rule.rule_id[:8]
             rule.endpoint_name = f"databricks-{ncc_id}-pe-{short}"
@@ -63,6 +73,11 @@ def _leave_creating(rule: Rule, cfg: EmulatorConfig) -> None:
         _enter(rule, "CREATE_FAILED", at)
     elif rule.is_s3:
         # S3 needs no owner approval: it establishes on its own, disabled until PATCHed.
+        _enter(rule, "ESTABLISHED", at)
+    elif rule.cloud == "gcp" and not (rule.gcp_endpoint or {}).get("service_attachment"):
+        # Google's own APIs have no producer to accept the connection (GCP-PSC, "Access Google
+        # APIs through endpoints"): the endpoint exists and is connected at once.
+        _enter(rule, "PENDING", at)
         _enter(rule, "ESTABLISHED", at)
     elif rule.cloud == "aws" and cfg.auto_accept_aws_endpoints:
         # An endpoint service that does not require acceptance: the endpoint (and its id)
@@ -105,9 +120,10 @@ def owner_action(rule: Rule, action: str, now_ms: int) -> None:
 
 
 def deletes_immediately(rule: Rule) -> bool:
-    """Azure: PENDING/EXPIRED per the REST reference, CREATING/CREATE_FAILED by emulator choice
-    (no endpoint to retain). AWS never: its section of the delete page says the endpoint "is
-    deactivated and will be deleted after one day of deactivation"."""
+    """Azure and GCP: PENDING/EXPIRED per the REST reference's generic text, CREATING/
+    CREATE_FAILED by emulator choice (no endpoint to retain). AWS never: its section of the
+    delete page says the endpoint "is deactivated and will be deleted after one day of
+    deactivation"."""
     if rule.cloud == "aws":
         return False
     return rule.connection_state in {"PENDING", "EXPIRED", "CREATING", "CREATE_FAILED"}

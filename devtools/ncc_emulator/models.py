@@ -49,6 +49,9 @@ class Rule:
     endpoint_service: str | None = None
     resource_names: list[str] = field(default_factory=list)
     vpc_endpoint_id: str | None = None
+    # GCP: the ``GcpEndpoint`` object as sent (one of its three targets), plus the output-only
+    # ``psc_endpoint_uri`` from PENDING on.
+    gcp_endpoint: dict[str, Any] | None = None
     enabled: bool | None = None
     error_message: str | None = None
     deactivated: bool = False
@@ -56,6 +59,8 @@ class Rule:
     # Decided at create time from the admin "missing resources" registry.
     will_fail: bool = False
     seq: int = 0
+    region: str | None = None
+    """The NCC's region (internal; GCP names its PSC endpoint after it)."""
 
     @property
     def is_s3(self) -> bool:
@@ -84,7 +89,7 @@ def _compact(data: dict[str, Any]) -> dict[str, Any]:
 def rule_json(rule: Rule, account_id: str) -> dict[str, Any]:
     """Full ``NccPrivateEndpointRule`` as returned by the rule endpoints."""
     data = dataclasses.asdict(rule)
-    for internal in ("cloud", "state_since", "will_fail", "seq"):
+    for internal in ("cloud", "state_since", "will_fail", "seq", "region"):
         data.pop(internal)
     if not rule.deactivated:
         data.pop("deactivated")
@@ -107,7 +112,11 @@ def embedded_rule_json(rule: Rule, account_id: str) -> dict[str, Any]:
 
 
 def default_rules(ncc: Ncc, cloud: str) -> dict[str, Any]:
-    """Server-computed egress defaults, derived from the NCC id so they are stable across reads."""
+    """Server-computed egress defaults, derived from the NCC id so they are stable across reads.
+
+    GCP: none (``NccEgressDefaultRules`` has only the AWS and Azure members, PY-SET)."""
+    if cloud == "gcp":
+        return {}
     digest = hashlib.sha256(ncc.network_connectivity_config_id.encode()).digest()
     if cloud == "aws":
         cidrs = [f"52.{digest[i]}.{digest[i + 1]}.0/28" for i in (0, 2)]
@@ -130,14 +139,16 @@ def default_rules(ncc: Ncc, cloud: str) -> dict[str, Any]:
 def ncc_json(ncc: Ncc, account_id: str, cloud: str, rules: list[Rule]) -> dict[str, Any]:
     """The NCC object, every non-purged rule mirrored into ``egress_config.target_rules``."""
     egress: dict[str, Any] = {"default_rules": default_rules(ncc, cloud)}
-    if rules:
+    if rules and cloud != "gcp":
+        # ``NccEgressTargetRules`` has AWS and Azure lists only: GCP rules are seen through the
+        # rule endpoints alone (PY-SET; docs/serverless-egress.md §4.2).
         key = "aws_private_endpoint_rules" if cloud == "aws" else "azure_private_endpoint_rules"
         egress["target_rules"] = {key: [embedded_rule_json(r, account_id) for r in rules]}
     data = dataclasses.asdict(ncc)
     for internal in ("rules_gone_at", "workspaces_gone_at", "departed_workspace_ids", "seq"):
         del data[internal]
     data["account_id"] = account_id
-    data["egress_config"] = egress
+    data["egress_config"] = _compact(egress)
     return _compact(data)
 
 

@@ -27,6 +27,13 @@ def _identity(rule: Rule) -> tuple[Any, ...]:
     """
     if rule.cloud == "azure":
         return ((rule.resource_id or "").lower(), rule.group_id)
+    if rule.cloud == "gcp":
+        # Emulator choice: the target as sent (Google resource names are case-sensitive), the
+        # API host set sorted.
+        endpoint = rule.gcp_endpoint or {}
+        apis = (endpoint.get("google_api_endpoints") or {}).get("endpoints") or []
+        return (endpoint.get("service_attachment"), tuple(sorted(apis)),
+                bool(endpoint.get("all_vpc_sc_services")))  # fmt: skip
     return (rule.endpoint_service,)
 
 
@@ -64,7 +71,7 @@ class RuleService:
         rule = Rule(
             rule_id=str(uuid.uuid4()), network_connectivity_config_id=ncc_id, cloud=store.cloud,
             connection_state="CREATING", creation_time=now, updated_time=now, state_since=now,
-            **fields,
+            region=ncc.region, **fields,
         )  # fmt: skip
         self._check_duplicate(rule)
         self._check_quota(ncc.region)

@@ -43,7 +43,7 @@ class Emulator:
         workspaces: Iterable[tuple[int, str]] = (),
         state_file: Path | None = None,
     ) -> None:
-        if cloud not in ("aws", "azure"):
+        if cloud not in ("aws", "azure", "gcp"):
             raise ValueError(f"unsupported cloud {cloud!r}")
         self.account_id, self.cloud = account_id, cloud
         self._credentials = (client_id, client_secret)

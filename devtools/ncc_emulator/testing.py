@@ -134,7 +134,7 @@ class RunningEmulator:
     account_id: str
     client_id: str
     client_secret: str
-    cloud: str  # "azure" | "aws"
+    cloud: str  # "azure" | "aws" | "gcp"
     admin: EmulatorAdmin
 
 

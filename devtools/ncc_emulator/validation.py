@@ -17,6 +17,11 @@ MAX_DOMAIN_NAMES = 10
 NCC_MASKABLE = frozenset({"name", "billing_workspace_id"})
 AZURE_FIELDS = frozenset({"resource_id", "group_id"})
 AWS_FIELDS = frozenset({"endpoint_service", "resource_names"})
+GCP_FIELDS = frozenset({"gcp_endpoint"})
+SERVICE_ATTACHMENT_RE = re.compile(
+    r"^projects/(?P<project>[a-z][-a-z0-9]{4,28}[a-z0-9])/regions/(?P<region>[a-z0-9-]+)/"
+    r"serviceAttachments/(?P<name>[a-z]([-a-z0-9]{0,61}[a-z0-9])?)$"
+)
 RULE_OUTPUT_FIELDS = frozenset(
     {
         "rule_id", "network_connectivity_config_id", "account_id", "connection_state",
@@ -96,7 +101,7 @@ def _optional_str(body: dict[str, Any], key: str) -> str | None:
 
 
 def _validate_azure(body: dict[str, Any]) -> dict[str, Any]:
-    foreign = sorted(k for k in AWS_FIELDS if body.get(k))
+    foreign = sorted(k for k in AWS_FIELDS | GCP_FIELDS if body.get(k))
     if foreign:
         raise invalid_parameter(f"Fields {foreign} are not supported for Azure NCCs.")
     resource_id = _optional_str(body, "resource_id")
@@ -110,7 +115,7 @@ def _validate_azure(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _validate_aws(body: dict[str, Any], region: str) -> dict[str, Any]:
-    foreign = sorted(k for k in AZURE_FIELDS if body.get(k))
+    foreign = sorted(k for k in AZURE_FIELDS | GCP_FIELDS if body.get(k))
     if foreign:
         raise invalid_parameter(f"Fields {foreign} are not supported for AWS NCCs.")
     service = _optional_str(body, "endpoint_service")
@@ -131,10 +136,58 @@ def _validate_aws(body: dict[str, Any], region: str) -> dict[str, Any]:
     return {"endpoint_service": service, "resource_names": buckets, "domain_names": domains}
 
 
+def _validate_gcp(body: dict[str, Any], region: str) -> dict[str, Any]:
+    """``gcp_endpoint`` with exactly one non-empty target (PY-SET's "oneof"; Terraform PR #5973
+    checks the same: ``false``, ``""`` and ``[]`` count as absent); ``domain_names`` go with a
+    service attachment only, which must be in the NCC's region (a PSC endpoint and its service
+    attachment share a region, GCP-PSC). ``psc_endpoint_uri`` is output-only: dropped."""
+    foreign = sorted(k for k in AZURE_FIELDS | AWS_FIELDS if body.get(k))
+    if foreign:
+        raise invalid_parameter(f"Fields {foreign} are not supported for GCP NCCs.")
+    endpoint = body.get("gcp_endpoint")
+    if not isinstance(endpoint, dict):
+        raise invalid_parameter("Field 'gcp_endpoint' is required for GCP private endpoint rules.")
+    attachment = endpoint.get("service_attachment") or None
+    apis = (endpoint.get("google_api_endpoints") or {}).get("endpoints") or []
+    all_vpc_sc = endpoint.get("all_vpc_sc_services") is True
+    if sum((attachment is not None, bool(apis), all_vpc_sc)) != 1:
+        raise invalid_parameter(
+            "Exactly one of 'gcp_endpoint.service_attachment', "
+            "'gcp_endpoint.google_api_endpoints' or 'gcp_endpoint.all_vpc_sc_services' must be "
+            "specified."
+        )
+    domains = _string_list(body, "domain_names")
+    stored: dict[str, Any]
+    if attachment is not None:
+        match = SERVICE_ATTACHMENT_RE.match(str(attachment))
+        if match is None:
+            raise invalid_parameter(
+                f"Invalid service attachment {attachment!r}: expected "
+                "projects/<project>/regions/<region>/serviceAttachments/<name>."
+            )
+        if match["region"] != region:
+            raise invalid_parameter(
+                f"Service attachment {attachment} is in region {match['region']}, not in the "
+                f"network connectivity configuration's region {region}."
+            )
+        stored = {"service_attachment": attachment}
+    elif domains:
+        raise invalid_parameter("'domain_names' is only supported with a service attachment.")
+    elif apis:
+        if not all(isinstance(a, str) and a for a in apis):
+            raise invalid_parameter("'google_api_endpoints.endpoints' must be host names.")
+        stored = {"google_api_endpoints": {"endpoints": list(apis)}}
+    else:
+        stored = {"all_vpc_sc_services": True}
+    return {"gcp_endpoint": stored, "domain_names": domains}
+
+
 def validate_rule_create(body: dict[str, Any], cloud: str, region: str) -> dict[str, Any]:
     """Return the stored target fields; ``enabled`` and output fields are silently dropped."""
     if cloud == "azure":
         return _validate_azure(body)
+    if cloud == "gcp":
+        return _validate_gcp(body, region)
     return _validate_aws(body, region)
 
 
@@ -164,6 +217,10 @@ def validate_rule_mask(rule: Rule, fields: list[str]) -> None:
 
 
 def _updatable_fields(rule: Rule) -> frozenset[str]:
+    if rule.cloud == "gcp":
+        # Customer services (service attachments) take domain names; the target itself is
+        # immutable (RULE_IMMUTABLE), as Terraform marks it create-only.
+        return frozenset({"domain_names"}) if rule.domain_names else frozenset()
     if rule.cloud == "azure":
         # Only customer-managed targets (Private Link services with domain names) are updatable.
         return frozenset({"domain_names"}) if rule.domain_names else frozenset()

@@ -20,7 +20,7 @@ from ncc_emulator.cli import emulator
     [
         (["--workspace", "abc"], "ID:REGION", "workspace without a region"),
         (["--latency", "soon"], "invalid duration", "latency spec not a duration"),
-        (["--cloud", "gcp"], "gcp", "clouds without NCC rules support here"),
+        (["--cloud", "oci"], "oci", "a cloud Databricks does not run on"),
     ],
 )
 def test_bad_options_exit_2(args: list[str], fragment: str, reason: str) -> None:
