@@ -43,6 +43,7 @@ from .errors import (
 )
 from .masks import normalize_mask, rule_mask_fields, rule_update_mask
 from .models import (
+    AccountNetworkPolicy,
     Cloud,
     CreateNetworkConnectivityConfiguration,
     CreatePrivateEndpointRule,
@@ -63,6 +64,7 @@ from .models import (
     NetworkConnectivityConfiguration,
     UpdatePrivateEndpointRule,
     Workspace,
+    WorkspaceNetworkOption,
     WorkspaceStatus,
 )
 from .ratelimit import AccountLimiter, RateLimit, TokenBucket
@@ -72,6 +74,7 @@ from .transport import RequestEvent, RequestHook
 __all__ = [
     "Aborted",
     "AccountLimiter",
+    "AccountNetworkPolicy",
     "AlreadyExists",
     "AuthType",
     "BadRequest",
@@ -130,6 +133,7 @@ __all__ = [
     "Unknown",
     "UpdatePrivateEndpointRule",
     "Workspace",
+    "WorkspaceNetworkOption",
     "WorkspaceStatus",
     "account_discovery_url",
     "classify",

@@ -1,4 +1,5 @@
-"""``DatabricksAccountClient``: typed async calls for NCCs, private endpoint rules and workspaces.
+"""``DatabricksAccountClient``: typed async calls for NCCs, private endpoint rules, workspaces,
+network policies and their workspace bindings.
 
 One instance per Databricks account owns one pooled ``httpx.AsyncClient``, one rate limiter and
 concurrency cap, and one credentials source; use it as an async context manager. Paths, verbs
@@ -24,16 +25,19 @@ from .clock import Clock
 from .errors import DatabricksError
 from .masks import NCC_MASK_FIELDS, WORKSPACE_NCC_MASK, normalize_mask, rule_mask_fields
 from .models import (
+    AccountNetworkPolicy,
     Cloud,
     CreateNetworkConnectivityConfiguration,
     CreatePrivateEndpointRule,
     ListNetworkConnectivityConfigurationsResponse,
+    ListNetworkPoliciesResponse,
     ListPrivateEndpointRulesResponse,
     NccPrivateEndpointRule,
     NetworkConnectivityConfiguration,
     UpdatePrivateEndpointRule,
     WireModel,
     Workspace,
+    WorkspaceNetworkOption,
 )
 from .ratelimit import AccountLimiter, RateLimit
 from .retry import RetryPolicy
@@ -46,12 +50,18 @@ RULES = f"{NCC}/private-endpoint-rules"
 RULE = f"{RULES}/{{private_endpoint_rule_id}}"
 WORKSPACES = f"{_ACCOUNT}/workspaces"
 WORKSPACE = f"{WORKSPACES}/{{workspace_id}}"
+WORKSPACE_NETWORK = f"{WORKSPACE}/network"
+POLICIES = f"{_ACCOUNT}/network-policies"
+POLICY = f"{POLICIES}/{{network_policy_id}}"
 
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0, pool=30.0)
 USER_AGENT = "ncc-operator/0.1.0"
 
 _Page = TypeVar(
-    "_Page", ListNetworkConnectivityConfigurationsResponse, ListPrivateEndpointRulesResponse
+    "_Page",
+    ListNetworkConnectivityConfigurationsResponse,
+    ListPrivateEndpointRulesResponse,
+    ListNetworkPoliciesResponse,
 )
 
 
@@ -319,6 +329,53 @@ class DatabricksAccountClient:
             )
         return workspace
 
+    # -- network policies (serverless egress control) ----------------------------------------
+
+    async def create_network_policy(self, policy: AccountNetworkPolicy) -> AccountNetworkPolicy:
+        """POST a policy with its caller-chosen id. On :class:`~.errors.OutcomeUnknown`, GET it
+        by that id (the id is the natural key)."""
+        data = await self._call("POST", POLICIES, body=policy.to_wire())
+        return AccountNetworkPolicy.model_validate(data)
+
+    async def get_network_policy(self, network_policy_id: str) -> AccountNetworkPolicy:
+        data = await self._call("GET", POLICY, network_policy_id=network_policy_id)
+        return AccountNetworkPolicy.model_validate(data)
+
+    async def list_network_policies(self) -> list[AccountNetworkPolicy]:
+        """Every policy of the account (``default-policy`` included), page after page."""
+        return [
+            item
+            async for page in self._pages(ListNetworkPoliciesResponse, POLICIES, {})
+            for item in page.items or ()
+        ]
+
+    async def replace_network_policy(
+        self, network_policy_id: str, policy: AccountNetworkPolicy
+    ) -> AccountNetworkPolicy:
+        """PUT the whole policy (no mask: a full replace). Build ``policy`` from a GET with
+        :meth:`~.models.AccountNetworkPolicy.with_network_access`, so nothing else is lost."""
+        body = {**policy.to_wire(), "network_policy_id": network_policy_id}
+        data = await self._call("PUT", POLICY, body=body, network_policy_id=network_policy_id)
+        return AccountNetworkPolicy.model_validate(data)
+
+    async def delete_network_policy(self, network_policy_id: str) -> None:
+        """Delete a policy; ``default-policy`` can never be deleted."""
+        await self._call("DELETE", POLICY, network_policy_id=network_policy_id)
+
+    async def get_workspace_network_option(self, workspace_id: int) -> WorkspaceNetworkOption:
+        data = await self._call("GET", WORKSPACE_NETWORK, workspace_id=workspace_id)
+        return _with_workspace(WorkspaceNetworkOption.model_validate(data or {}), workspace_id)
+
+    async def update_workspace_network_option(
+        self, workspace_id: int, network_policy_id: str
+    ) -> WorkspaceNetworkOption:
+        """Bind a workspace to a policy; unbinding is binding ``default-policy`` (no DELETE)."""
+        body = WorkspaceNetworkOption(
+            workspace_id=workspace_id, network_policy_id=network_policy_id
+        ).to_wire()
+        data = await self._call("PUT", WORKSPACE_NETWORK, body=body, workspace_id=workspace_id)
+        return _with_workspace(WorkspaceNetworkOption.model_validate(data or {}), workspace_id)
+
     async def _pages(
         self, page_type: type[_Page], template: str, params: dict[str, str | int]
     ) -> AsyncIterator[_Page]:
@@ -338,6 +395,12 @@ class DatabricksAccountClient:
                 # A server handing back an old token would otherwise make us loop forever.
                 raise DatabricksError("list pagination repeated a page token", path=template)
             seen.add(token)
+
+
+def _with_workspace(option: WorkspaceNetworkOption, workspace_id: int) -> WorkspaceNetworkOption:
+    """The workspace id from the path: a PUT answer once lacked it (terraform-provider-databricks
+    #4757, fixed server-side), and the path is what was asked about."""
+    return option.model_copy(update={"workspace_id": workspace_id})
 
 
 def _masked_body(model: WireModel, mask: tuple[str, ...]) -> dict[str, Any]:

@@ -263,6 +263,52 @@ class Workspace(WireModel):
     creation_time: int | None = None
 
 
+class AccountNetworkPolicy(WireModel):
+    """An account network policy (serverless egress control), kept whole.
+
+    Update is a full-replace PUT (docs/serverless-egress.md §1.1): whatever a PUT leaves out is
+    gone. So this model keeps every key the server sent (``extra="allow"``: ``ingress``,
+    ``ingress_dry_run``, egress keys this client does not know), and :meth:`to_wire` sends them
+    back as they came. Only :meth:`with_network_access` changes anything: the one part the
+    operator owns, ``egress.network_access``.
+    """
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    network_policy_id: str | None = None
+    account_id: str | None = None
+    egress: dict[str, Any] | None = None
+
+    def to_wire(self, *, keep: frozenset[str] = frozenset()) -> dict[str, Any]:
+        """Every key as received (nulls and empty lists included), ``account_id`` dropped: it
+        is the server's, and the path names the account."""
+        raw = self.model_dump(mode="json")
+        raw.pop("account_id", None)
+        return {k: v for k, v in raw.items() if v is not None or k in (self.model_extra or {})}
+
+    @property
+    def network_access(self) -> dict[str, Any] | None:
+        access = (self.egress or {}).get("network_access")
+        return access if isinstance(access, dict) else None
+
+    def with_network_access(self, access: dict[str, Any]) -> AccountNetworkPolicy:
+        """This policy with ``egress.network_access`` replaced and every other part kept."""
+        egress = {**(self.egress or {}), "network_access": access}
+        return self.model_copy(update={"egress": egress})
+
+
+class WorkspaceNetworkOption(WireModel):
+    """Which network policy a workspace uses (``default-policy`` when nobody bound it)."""
+
+    workspace_id: int | None = None
+    network_policy_id: str | None = None
+
+
+class ListNetworkPoliciesResponse(WireModel):
+    items: list[AccountNetworkPolicy] | None = None
+    next_page_token: str | None = None
+
+
 class ListNetworkConnectivityConfigurationsResponse(WireModel):
     items: list[NetworkConnectivityConfiguration] | None = None
     next_page_token: str | None = None
