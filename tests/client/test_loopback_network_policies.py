@@ -43,7 +43,7 @@ async def test_a_replace_built_from_a_get_keeps_what_the_operator_does_not_own(
             AccountNetworkPolicy(
                 network_policy_id="restricted",
                 egress={"network_access": {"restriction_mode": "FULL_ACCESS"}, "future": 1},
-                ingress=CONSOLE_INGRESS,  # type: ignore[call-arg]
+                ingress=CONSOLE_INGRESS,
             )
         )
         assert made.network_access == {"restriction_mode": "FULL_ACCESS"}
