@@ -165,10 +165,14 @@ class Env:
             if predicate(last):
                 return last
             time.sleep(0.3)
+        # The object's own log lines first: a CI summary may keep only the message's start.
+        logs = self.operator.logs()
+        own = [line for line in logs.splitlines() if f"/{name}" in line][-12:]
         raise AssertionError(
             f"timed out waiting for {what} on {kind}/{name}; last status: "
-            f"{json.dumps(last.get('status'), indent=1)}\noperator log tail:\n"
-            f"{self.operator.logs()[-3000:]}"
+            f"{json.dumps(last.get('status'))}\noperator log lines naming {name}:\n"
+            + "\n".join(line[:400] for line in own)
+            + f"\noperator log tail:\n{logs[-3000:]}"
         )
 
     def wait_reason(
