@@ -130,6 +130,44 @@ async def test_azure_resource_ids_are_one_target_whatever_their_case(
         await connect_rule(upper, runtime, forced=False)
 
 
+def _synced_false(reason: str, generation: int) -> list[dict[str, Any]]:
+    return [
+        {"type": "Synced", "status": "False", "reason": reason, "message": "refused",
+         "observedGeneration": generation, "lastTransitionTime": "2026-11-28T03:00:00Z"}
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("reason", "generation", "conflicts", "why"),
+    [
+        (
+            "InvalidSpec",
+            1,
+            False,
+            "Databricks refused this very spec: the earlier rule holds nothing",
+        ),
+        ("InvalidSpec", 0, True, "refused at an older generation: its new spec may be valid"),
+        ("ReconcileError", 1, True, "a transient failure: it will create again"),
+    ],
+)
+async def test_an_earlier_rule_whose_spec_databricks_refused_holds_no_target(
+    world: tuple[FakeWorld, Runtime], reason: str, generation: int, conflicts: bool, why: str
+) -> None:
+    """The fuzz soak: seven rules for one S3 service with domain names, which Databricks
+    refuses; the first said InvalidSpec and the six after it said "Conflict: the first already
+    manages this target" — although it managed nothing. They must each hear the refusal."""
+    fake, runtime = world
+    await ready_ncc(fake, runtime)
+    target = {"azure": {"resourceId": STORAGE.format("data"), "groupId": "blob"}}
+    put_rule(fake, "first", target, conditions=_synced_false(reason, generation))
+    later = put_rule(fake, "later", target)
+    if conflicts:
+        with pytest.raises(Conflict, match="team/first already manages"):
+            await connect_rule(later, runtime, forced=False)
+    else:
+        await connect_rule(later, runtime, forced=False)
+
+
 async def test_external_id_of_another_target_is_refused(
     world: tuple[FakeWorld, Runtime],
 ) -> None:

@@ -17,6 +17,7 @@ from ncc_operator.models import (
     NetworkConnectivityConfigResource,
     PrivateEndpointRuleResource,
 )
+from ncc_operator.reconcile import InvalidSpec
 
 from .targets import Identity, desired_create, identity
 
@@ -61,6 +62,23 @@ class Entry:
         return {i for i in (self.id, self.external_id) if i}
 
     @property
+    def refused(self) -> bool:
+        """Its current spec was refused outright (``Synced=False InvalidSpec`` at this
+        generation) and it holds nothing at Databricks (no id, no pending create): it manages
+        nothing, and it creates nothing until its spec changes."""
+        if self.id or self.create_pending:
+            return False
+        generation = (self.body.get("metadata") or {}).get("generation")
+        for condition in self.status.get("conditions") or ():
+            if condition.get("type") == "Synced":
+                return bool(
+                    condition.get("status") == "False"
+                    and condition.get("reason") == InvalidSpec.reason
+                    and condition.get("observedGeneration") == generation
+                )
+        return False
+
+    @property
     def order(self) -> tuple[str, str, str]:
         # creationTimestamp has second precision: the name breaks ties deterministically.
         return (self.created, self.ref.namespace, self.ref.name)
@@ -89,8 +107,13 @@ def holds_first(other: Entry, me: Entry, overlap: set[str]) -> bool:
 
     ``overlap`` is the ids they share (empty when they met by natural key). The resource that
     recorded the object's id keeps it — a later resource can never take over an object by
-    claiming its name or target first — and between equals the earlier resource does.
+    claiming its name or target first — and between equals the earlier resource does, unless
+    its spec was refused (:attr:`Entry.refused`).
     """
+    if other.refused and not overlap:
+        # Only its place in line made it the holder, and it is out of the line until its
+        # spec changes: "Conflict" would name a resource that manages nothing.
+        return False
     other_recorded = other.id is not None and (not overlap or other.id in overlap)
     mine_recorded = me.id is not None and (not overlap or me.id in overlap)
     if other_recorded != mine_recorded:
