@@ -146,6 +146,7 @@ def _synced_false(reason: str, generation: int) -> list[dict[str, Any]]:
             False,
             "Databricks refused this very spec: the earlier rule holds nothing",
         ),
+        ("NotAllowed", 1, False, "its externalId names no rule: it holds nothing either"),
         ("InvalidSpec", 0, True, "refused at an older generation: its new spec may be valid"),
         ("ReconcileError", 1, True, "a transient failure: it will create again"),
     ],
@@ -155,7 +156,8 @@ async def test_an_earlier_rule_whose_spec_databricks_refused_holds_no_target(
 ) -> None:
     """The fuzz soak: seven rules for one S3 service with domain names, which Databricks
     refuses; the first said InvalidSpec and the six after it said "Conflict: the first already
-    manages this target" — although it managed nothing. They must each hear the refusal."""
+    manages this target" — although it managed nothing. They must each hear the refusal. The
+    same for rules sharing an externalId that names no rule (NotAllowed, then Conflict)."""
     fake, runtime = world
     await ready_ncc(fake, runtime)
     target = {"azure": {"resourceId": STORAGE.format("data"), "groupId": "blob"}}
@@ -166,6 +168,23 @@ async def test_an_earlier_rule_whose_spec_databricks_refused_holds_no_target(
             await connect_rule(later, runtime, forced=False)
     else:
         await connect_rule(later, runtime, forced=False)
+
+
+async def test_rules_sharing_an_external_id_that_names_nothing_both_hear_it(
+    world: tuple[FakeWorld, Runtime],
+) -> None:
+    """Both claim one externalId; the first could not adopt it (NotAllowed): the second is not
+    in Conflict with it, it is told the same thing."""
+    fake, runtime = world
+    await ready_ncc(fake, runtime)
+    target = {"azure": {"resourceId": STORAGE.format("data"), "groupId": "blob"}}
+    bogus = {"externalId": "00000000-0000-0000-0000-00000000dead"}
+    put_rule(fake, "first", {**target, **bogus}, conditions=_synced_false("NotAllowed", 1))
+    other = {"azure": {"resourceId": STORAGE.format("other"), "groupId": "blob"}}
+    later = put_rule(fake, "later", {**other, **bogus})
+    client = await connect_rule(later, runtime, forced=False)
+    with pytest.raises(NotAllowed):
+        await client.observe()
 
 
 async def test_external_id_of_another_target_is_refused(

@@ -17,7 +17,7 @@ from ncc_operator.models import (
     NetworkConnectivityConfigResource,
     PrivateEndpointRuleResource,
 )
-from ncc_operator.reconcile import InvalidSpec
+from ncc_operator.reconcile import InvalidSpec, NamespaceNotAllowed, NotAllowed
 
 from .targets import Identity, desired_create, identity
 
@@ -29,6 +29,9 @@ class Ref:
 
     def __str__(self) -> str:
         return f"{self.namespace}/{self.name}"
+
+
+_REFUSALS = frozenset({InvalidSpec.reason, NotAllowed.reason, NamespaceNotAllowed.reason})
 
 
 @dataclass(frozen=True)
@@ -63,9 +66,10 @@ class Entry:
 
     @property
     def refused(self) -> bool:
-        """Its current spec was refused outright (``Synced=False InvalidSpec`` at this
-        generation) and it holds nothing at Databricks (no id, no pending create): it manages
-        nothing, and it creates nothing until its spec changes."""
+        """Its current spec was refused (``Synced=False`` ``InvalidSpec`` or ``NotAllowed`` at
+        this generation: Databricks refused it, its ``externalId`` names no rule of its target,
+        its namespace is not admitted) and it holds nothing at Databricks (no id, no pending
+        create): it manages nothing, and it creates nothing until that changes."""
         if self.id or self.create_pending:
             return False
         generation = (self.body.get("metadata") or {}).get("generation")
@@ -73,7 +77,7 @@ class Entry:
             if condition.get("type") == "Synced":
                 return bool(
                     condition.get("status") == "False"
-                    and condition.get("reason") == InvalidSpec.reason
+                    and condition.get("reason") in _REFUSALS
                     and condition.get("observedGeneration") == generation
                 )
         return False
@@ -110,9 +114,10 @@ def holds_first(other: Entry, me: Entry, overlap: set[str]) -> bool:
     claiming its name or target first — and between equals the earlier resource does, unless
     its spec was refused (:attr:`Entry.refused`).
     """
-    if other.refused and not overlap:
-        # Only its place in line made it the holder, and it is out of the line until its
-        # spec changes: "Conflict" would name a resource that manages nothing.
+    if other.refused:
+        # Only its place in line (or an externalId it could not adopt) made it the holder, and
+        # it is out of the line until its spec or its standing changes: "Conflict" would name
+        # a resource that manages nothing.
         return False
     other_recorded = other.id is not None and (not overlap or other.id in overlap)
     mine_recorded = me.id is not None and (not overlap or me.id in overlap)
