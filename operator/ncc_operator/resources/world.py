@@ -17,7 +17,7 @@ from ncc_operator.models import (
     NetworkConnectivityConfigResource,
     PrivateEndpointRuleResource,
 )
-from ncc_operator.reconcile import InvalidSpec, NamespaceNotAllowed, NotAllowed
+from ncc_operator.reconcile import InvalidSpec, NamespaceNotAllowed, NotAllowed, conditions
 
 from .targets import Identity, desired_create, identity
 
@@ -72,15 +72,13 @@ class Entry:
         create): it manages nothing, and it creates nothing until that changes."""
         if self.id or self.create_pending:
             return False
-        generation = (self.body.get("metadata") or {}).get("generation")
-        for condition in self.status.get("conditions") or ():
-            if condition.get("type") == "Synced":
-                return bool(
-                    condition.get("status") == "False"
-                    and condition.get("reason") in _REFUSALS
-                    and condition.get("observedGeneration") == generation
-                )
-        return False
+        synced = conditions.find(self.status.get("conditions") or [], "Synced") or {}
+        return bool(
+            synced.get("status") == "False"
+            and synced.get("reason") in _REFUSALS
+            and synced.get("observedGeneration")
+            == (self.body.get("metadata") or {}).get("generation")
+        )
 
     @property
     def order(self) -> tuple[str, str, str]:
