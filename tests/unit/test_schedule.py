@@ -26,6 +26,19 @@ def test_unknown_objects_are_due_at_once() -> None:
     assert schedule(FakeClock()).due("uid")
 
 
+def test_an_object_is_known_from_its_first_pass_until_forgotten() -> None:
+    # handlers/kinds.py asks this to tell a never-handled object from an event queued behind
+    # its first pass.
+    plan = schedule(FakeClock())
+    assert not plan.known("uid")
+    plan.begin("uid")
+    assert plan.known("uid")
+    plan.plan("uid", Result("observe"))
+    assert plan.known("uid")
+    plan.forget("uid")
+    assert not plan.known("uid")
+
+
 @pytest.mark.parametrize(
     ("result", "low", "high"),
     [

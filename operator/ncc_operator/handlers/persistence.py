@@ -21,6 +21,12 @@ from ncc_operator.models import PAUSED_ANNOTATION, RECONCILE_REQUESTED_AT_ANNOTA
 STATE_PREFIX = "state.ncc-operator.io"
 """Prefix of the operator's bookkeeping annotations (handler progress, last-handled spec)."""
 
+DIFFBASE_ANNOTATION = f"{STATE_PREFIX}/last-handled-configuration"
+"""Kopf's stored diff base: absent until an object's change handler has run once."""
+
+FIRST_PASS_ANNOTATION = f"{STATE_PREFIX}/first-pass-due"
+"""Written by ``handlers/kinds.py`` to give a never-handled object an event of its own."""
+
 KEPT_ANNOTATIONS = frozenset({PAUSED_ANNOTATION, RECONCILE_REQUESTED_AT_ANNOTATION})
 """The annotations that change what the operator does; every other one is the user's own."""
 
@@ -71,5 +77,5 @@ def configure(settings: kopf.OperatorSettings) -> None:
     # be the user-facing `ncc-operator.io/` (paused, reconcile-requested-at would never trigger).
     settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=STATE_PREFIX)
     settings.persistence.diffbase_storage = CompactDiffBaseStorage(
-        prefix=STATE_PREFIX, key="last-handled-configuration"
+        prefix=STATE_PREFIX, key=DIFFBASE_ANNOTATION.split("/", 1)[1]
     )

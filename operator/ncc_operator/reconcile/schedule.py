@@ -64,6 +64,10 @@ class Schedule:
         self._sequence = itertools.count()
         self._changed = asyncio.Event()
 
+    def known(self, uid: str) -> bool:
+        """A pass of ``uid`` ran, or runs, in this process (and it was not forgotten since)."""
+        return uid in self._entries
+
     def due(self, uid: str) -> bool:
         entry = self._entries.get(uid)
         return entry is None or self._clock() >= entry.due
