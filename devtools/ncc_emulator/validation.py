@@ -220,7 +220,8 @@ def _updatable_fields(rule: Rule) -> frozenset[str]:
     if rule.cloud == "gcp":
         # Customer services (service attachments) take domain names; the target itself is
         # immutable (RULE_IMMUTABLE), as Terraform marks it create-only.
-        return frozenset({"domain_names"}) if rule.domain_names else frozenset()
+        attachment = (rule.gcp_endpoint or {}).get("service_attachment")
+        return frozenset({"domain_names"}) if attachment else frozenset()
     if rule.cloud == "azure":
         # Only customer-managed targets (Private Link services with domain names) are updatable.
         return frozenset({"domain_names"}) if rule.domain_names else frozenset()

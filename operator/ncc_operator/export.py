@@ -11,7 +11,8 @@ the rule's lists), so even ``--manage`` finds nothing to change.
 Only reads happen here, at Databricks and in Kubernetes. Resource names are derived from the NCC
 name and the rule's target, deterministically (the same account exports the same YAML), and made
 unique with a short hash of the Databricks id when two would collide. What cannot be expressed
-(deactivated rules, GCP rules, a region the CRD does not know) is listed in a comment at the top.
+(deactivated rules, a rule without a target the CRD knows, a region the CRD does not know) is
+listed in a comment at the top.
 """
 
 from __future__ import annotations
@@ -213,10 +214,11 @@ def _rule_spec(
         spec["azure"] = azure
     elif rule.endpoint_service or rule.resource_names:
         spec["aws"] = _aws_target(rule)
+    elif (gcp := _gcp_target(rule)) is not None:
+        spec["gcp"] = gcp
     else:
-        kind = "a GCP Private Service Connect rule" if rule.gcp_endpoint else "no target"
         notes.append(
-            f"rule {rule_id} of NCC {ncc_name}: {kind}, which this operator does not manage"
+            f"rule {rule_id} of NCC {ncc_name}: no target this operator knows, not exported"
         )
         return None
     spec["externalId"] = rule_id
@@ -238,11 +240,35 @@ def _aws_target(rule: NccPrivateEndpointRule) -> dict[str, Any]:
     return aws
 
 
+def _gcp_target(rule: NccPrivateEndpointRule) -> dict[str, Any] | None:
+    """``spec.gcp`` for a GCP rule, or None when it names none of the three targets."""
+    endpoint = rule.gcp_endpoint
+    if endpoint is None:
+        return None
+    if endpoint.service_attachment:
+        gcp: dict[str, Any] = {"serviceAttachment": endpoint.service_attachment}
+        if rule.domain_names:
+            gcp["domainNames"] = list(rule.domain_names)
+        return gcp
+    apis = endpoint.google_api_endpoints.endpoints if endpoint.google_api_endpoints else None
+    if apis:
+        return {"googleApiEndpoints": list(apis)}
+    if endpoint.all_vpc_sc_services:
+        return {"allVpcScServices": True}
+    return None
+
+
 def _target_slug(rule: NccPrivateEndpointRule) -> str:
-    """The target in a few name characters: storage account + group, or the endpoint service."""
+    """The target in a few name characters: storage account + group, the endpoint service, the
+    service attachment, or the kind of Google API target."""
     if rule.resource_id:
         resource = rule.resource_id.rstrip("/").rsplit("/", 1)[-1]
         return f"{resource}-{rule.group_id or 'pls'}"
+    if rule.gcp_endpoint is not None:
+        endpoint = rule.gcp_endpoint
+        if endpoint.service_attachment:
+            return endpoint.service_attachment.rstrip("/").rsplit("/", 1)[-1]
+        return "googleapis" if endpoint.google_api_endpoints else "vpc-sc"
     service = rule.endpoint_service or ""
     if rule.resource_names or service.endswith(".s3"):
         return S3_SLUG

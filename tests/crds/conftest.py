@@ -72,6 +72,14 @@ def aws_rule(name: str = "s3", /, **aws: Any) -> dict[str, Any]:
     )
 
 
+ATTACHMENT = "projects/my-project/regions/us-east4/serviceAttachments/orders-db"
+
+
+def gcp_rule(name: str = "psc", /, **gcp: Any) -> dict[str, Any]:
+    target = _set({"serviceAttachment": ATTACHMENT, **gcp})
+    return _object("PrivateEndpointRule", name, {"nccRef": {"name": "ncc-us-east4"}, "gcp": target})
+
+
 def edited(obj: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
     """A deep copy with the dotted ``path`` set to ``value`` (``None`` deletes the key)."""
     result = copy.deepcopy(obj)

@@ -81,6 +81,34 @@ def test_a_service_attachment_rule_waits_for_the_producer_and_gets_its_psc_endpo
         )
 
 
+def test_a_service_attachment_rule_made_without_domain_names_can_take_some(
+    emulator_factory: Any, account_client: AccountClientFactory
+) -> None:
+    # A service attachment is a customer-managed target, whose rule "is allowed to be updated"
+    # (PY-SET UpdatePrivateEndpointRule), domain names or not; a Google API rule is not.
+    _, api, ncc_id = _gcp(emulator_factory, account_client)
+    bare = api.create_private_endpoint_rule(
+        ncc_id, CreatePrivateEndpointRule(gcp_endpoint=GcpEndpoint(service_attachment=ATTACHMENT))
+    )
+    updated = api.update_private_endpoint_rule(
+        ncc_id,
+        must(bare.rule_id),
+        UpdatePrivateEndpointRule(domain_names=["db.internal.example.com"]),
+        "domain_names",
+    )
+    assert updated.domain_names == ["db.internal.example.com"]
+    apis = api.create_private_endpoint_rule(
+        ncc_id, CreatePrivateEndpointRule(gcp_endpoint=GcpEndpoint(all_vpc_sc_services=True))
+    )
+    with pytest.raises(InvalidParameterValue, match="domain_names"):
+        api.update_private_endpoint_rule(
+            ncc_id,
+            must(apis.rule_id),
+            UpdatePrivateEndpointRule(domain_names=["db.internal.example.com"]),
+            "domain_names",
+        )
+
+
 def test_google_api_rules_connect_without_an_approval(
     emulator_factory: Any, account_client: AccountClientFactory
 ) -> None:

@@ -49,6 +49,17 @@ PLACES: list[tuple[str, str, str]] = [
         "spec.properties.aws.properties.resourceNames.items",
         "S3_BUCKET_NAME",
     ),
+    ("privateendpointrules", "spec.properties.gcp.properties.domainNames.items", "DOMAIN_NAME"),
+    (
+        "privateendpointrules",
+        "spec.properties.gcp.properties.serviceAttachment",
+        "GCP_SERVICE_ATTACHMENT",
+    ),
+    (
+        "privateendpointrules",
+        "spec.properties.gcp.properties.googleApiEndpoints.items",
+        "GOOGLE_API_ENDPOINT",
+    ),
 ]
 
 

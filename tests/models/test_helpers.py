@@ -206,11 +206,28 @@ def test_selector_iff_from_selector(policy: dict[str, Any]) -> None:
         AllowedRuleNamespaces.model_validate(policy)
 
 
+ATTACHMENT = "projects/my-project/regions/us-east4/serviceAttachments/my-attachment"
+
+
+def test_a_gcp_spec_is_a_gcp_rule_and_its_attachment_names_its_region() -> None:
+    spec = PrivateEndpointRuleSpec.model_validate(
+        {
+            "nccRef": {"name": "n"},
+            "gcp": {"serviceAttachment": ATTACHMENT, "domainNames": ["a.b.c"]},
+        }
+    )
+    assert spec.cloud == "gcp"
+    assert spec.gcp is not None
+    assert spec.gcp.region == "us-east4"
+
+
 @pytest.mark.parametrize(
     ("spec", "message"),
     [
         pytest.param(
-            {"nccRef": {"name": "n"}}, "exactly one of spec.azure or spec.aws", id="no-target"
+            {"nccRef": {"name": "n"}},
+            "exactly one of spec.azure, spec.aws or spec.gcp",
+            id="no-target",
         ),
         pytest.param(
             {
@@ -218,8 +235,56 @@ def test_selector_iff_from_selector(policy: dict[str, Any]) -> None:
                 "azure": {"resourceId": RESOURCE_ID, "groupId": "blob"},
                 "aws": {"endpointService": "com.amazonaws.us-east-1.s3"},
             },
-            "exactly one of spec.azure or spec.aws",
+            "exactly one of spec.azure, spec.aws or spec.gcp",
             id="two-targets",
+        ),
+        pytest.param(
+            {
+                "nccRef": {"name": "n"},
+                "aws": {"endpointService": "com.amazonaws.us-east-1.s3"},
+                "gcp": {"allVpcScServices": True},
+            },
+            "exactly one of spec.azure, spec.aws or spec.gcp",
+            id="aws-and-gcp",
+        ),
+        pytest.param(
+            {"nccRef": {"name": "n"}, "gcp": {}},
+            "gcp must set exactly one of serviceAttachment",
+            id="gcp-no-target",
+        ),
+        pytest.param(
+            {
+                "nccRef": {"name": "n"},
+                "gcp": {"serviceAttachment": ATTACHMENT, "allVpcScServices": True},
+            },
+            "gcp must set exactly one of serviceAttachment",
+            id="gcp-two-targets",
+        ),
+        pytest.param(
+            {"nccRef": {"name": "n"}, "gcp": {"allVpcScServices": False}},
+            "can only be true",
+            id="gcp-all-vpc-sc-false",
+        ),
+        pytest.param(
+            {
+                "nccRef": {"name": "n"},
+                "gcp": {"googleApiEndpoints": ["storage.googleapis.com"], "domainNames": ["a.b.c"]},
+            },
+            "go with gcp.serviceAttachment only",
+            id="gcp-domains-without-attachment",
+        ),
+        pytest.param(
+            {
+                "nccRef": {"name": "n"},
+                "gcp": {"googleApiEndpoints": ["storage.googleapis.com", "storage.googleapis.com"]},
+            },
+            "must not repeat",
+            id="gcp-repeated-api",
+        ),
+        pytest.param(
+            {"nccRef": {"name": "n"}, "gcp": {"googleApiEndpoints": ["storage.example.com"]}},
+            "must be a Google API host name",
+            id="gcp-not-a-google-api",
         ),
         pytest.param(
             {"nccRef": {"name": "n"}, "azure": {"resourceId": RESOURCE_ID}},

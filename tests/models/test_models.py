@@ -120,7 +120,7 @@ def test_to_k8s_uses_wire_names_and_defaults(
 
 
 def test_docs_examples_parse() -> None:
-    # docs/api.md shows one example per kind (two rules); they must be objects the models read.
+    # docs/api.md shows one example per kind (a rule per cloud); the models must read them.
     by_kind: dict[str, type[CustomResource[Any, Any]]] = {
         "DatabricksAccount": DatabricksAccountResource,
         "NetworkConnectivityConfig": NetworkConnectivityConfigResource,
@@ -128,7 +128,7 @@ def test_docs_examples_parse() -> None:
     }
     examples = doc_examples()
     assert sorted(obj["kind"] for obj in examples) == sorted(
-        ["DatabricksAccount", "NetworkConnectivityConfig", *["PrivateEndpointRule"] * 2]
+        ["DatabricksAccount", "NetworkConnectivityConfig", *["PrivateEndpointRule"] * 3]
     )
     for obj in examples:
         parsed = by_kind[obj["kind"]].from_body(obj)

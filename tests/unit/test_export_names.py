@@ -1,7 +1,8 @@
 """``ncc-operator export`` without a cluster: names, and what the CRDs cannot express.
 
-Names must be valid Kubernetes names, the same on every export, and unique; a rule the operator
-does not manage (GCP) or an NCC whose region the CRD does not know is listed, never half-written.
+Names must be valid Kubernetes names, the same on every export, and unique; GCP rules become
+``spec.gcp``; a rule with no target the CRD knows, or an NCC whose region the CRD does not know,
+is listed, never half-written.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import yaml
 
 from ncc_operator.databricks import (
     GcpEndpoint,
+    GoogleApiEndpoints,
     NccPrivateEndpointRule,
     NetworkConnectivityConfiguration,
 )
@@ -64,6 +66,58 @@ def _account() -> DatabricksAccountResource:
     )
 
 
+ATTACHMENT = "projects/my-project/regions/us-east4/serviceAttachments/orders-db"
+
+
+@pytest.mark.parametrize(
+    ("rule", "name", "gcp"),
+    [
+        pytest.param(
+            NccPrivateEndpointRule(
+                rule_id="r1",
+                gcp_endpoint=GcpEndpoint(service_attachment=ATTACHMENT, psc_endpoint_uri="x"),
+                domain_names=["db.orders.internal"],
+            ),
+            "prod-orders-db",
+            {"serviceAttachment": ATTACHMENT, "domainNames": ["db.orders.internal"]},
+            id="service-attachment-with-domains",
+        ),
+        pytest.param(
+            NccPrivateEndpointRule(
+                rule_id="r2",
+                gcp_endpoint=GcpEndpoint(
+                    google_api_endpoints=GoogleApiEndpoints(endpoints=["storage.googleapis.com"])
+                ),
+            ),
+            "prod-googleapis",
+            {"googleApiEndpoints": ["storage.googleapis.com"]},
+            id="google-apis",
+        ),
+        pytest.param(
+            NccPrivateEndpointRule(
+                rule_id="r3", gcp_endpoint=GcpEndpoint(all_vpc_sc_services=True)
+            ),
+            "prod-vpc-sc",
+            {"allVpcScServices": True},
+            id="all-vpc-sc-services",
+        ),
+    ],
+)
+def test_a_gcp_rule_is_exported_as_a_gcp_target(
+    rule: NccPrivateEndpointRule, name: str, gcp: dict[str, object]
+) -> None:
+    # psc_endpoint_uri is output only: never in a spec.
+    ncc = NetworkConnectivityConfiguration(
+        network_connectivity_config_id="n1", name="prod", region="us-east4"
+    )
+    out = manifests(Inventory(_account(), [ncc], {"n1": [rule]}, {}), manage=False)
+    (doc,) = [d for d in out.docs if d["kind"] == "PrivateEndpointRule"]
+    assert doc["metadata"]["name"] == name
+    assert doc["spec"]["gcp"] == gcp
+    assert doc["spec"]["externalId"] == rule.rule_id
+    assert out.notes == []
+
+
 def test_what_cannot_be_expressed_is_listed_not_exported() -> None:
     nccs = [
         NetworkConnectivityConfiguration(
@@ -75,9 +129,7 @@ def test_what_cannot_be_expressed_is_listed_not_exported() -> None:
     ]
     rules = {
         "n1": [
-            NccPrivateEndpointRule(
-                rule_id="r-gcp", gcp_endpoint=GcpEndpoint(service_attachment="projects/x")
-            ),
+            NccPrivateEndpointRule(rule_id="r-none"),
             NccPrivateEndpointRule(rule_id="r-old", endpoint_service="x.s3", deactivated=True),
             NccPrivateEndpointRule(
                 rule_id="r-s3",
@@ -102,7 +154,7 @@ def test_what_cannot_be_expressed_is_listed_not_exported() -> None:
     assert all(d["metadata"]["namespace"] == "platform" for d in docs)
     notes = " | ".join(out.notes)
     assert "NCC n2" in notes, notes
-    assert "r-gcp" in notes, notes
+    assert "r-none" in notes, notes
     assert "r-old" not in notes  # deleted at Databricks: nothing to say
     text = render(inventory, manage=False)
     assert text.startswith("# Exported by ncc-operator export")

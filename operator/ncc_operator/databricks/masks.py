@@ -21,7 +21,9 @@ WORKSPACE_NCC_MASK = "network_connectivity_config_id"
 _RULE_FIELDS_BY_CLOUD: dict[Cloud, tuple[str, ...]] = {
     Cloud.AZURE: ("domain_names",),
     Cloud.AWS: ("domain_names", "resource_names", "enabled"),
-    Cloud.GCP: ("gcp_endpoint",),
+    # A service attachment's domain names (like Azure's and AWS's customer services); the
+    # target itself is create-only (docs/serverless-egress.md §4.2).
+    Cloud.GCP: ("domain_names", "gcp_endpoint"),
 }
 
 

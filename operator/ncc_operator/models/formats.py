@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
-from .regions import ALL_REGIONS, AWS_REGIONS
+from .regions import ALL_REGIONS, AWS_REGIONS, GCP_REGIONS
 
 
 @dataclass(frozen=True)
@@ -188,6 +188,33 @@ AWS_ENDPOINT_SERVICE: Format = (
             "com.amazonaws.<region>.<service> (e.g. com.amazonaws.us-east-1.s3) or "
             "com.amazonaws.vpce.<region>.vpce-svc-<8 or 17 hex digits> "
             "(e.g. com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0)"
+        ),
+    ),
+)
+_GCP_REGION = "(" + "|".join(GCP_REGIONS) + ")"
+# docs/serverless-egress.md §5.3: the relative form of the SDK's example; a project id is 6-30
+# lowercase letters, digits and '-', from a letter, not ending in '-'; a name is RFC 1035.
+GCP_SERVICE_ATTACHMENT: Format = (
+    Check(
+        regex=(
+            rf"^projects/[a-z][-a-z0-9]{{4,28}}[a-z0-9]/regions/{_GCP_REGION}/"
+            r"serviceAttachments/[a-z]([-a-z0-9]{0,61}[a-z0-9])?$"
+        ),
+        message=(
+            "must be a Private Service Connect service attachment of a real Google Cloud region: "
+            "projects/<project id>/regions/<region>/serviceAttachments/<name>, the project id "
+            "6-30 lowercase letters, digits or '-' beginning with a letter, the name 1-63 "
+            "lowercase letters, digits or '-' beginning with a letter; no https:// prefix "
+            "(e.g. projects/my-project/regions/us-east4/serviceAttachments/my-attachment)"
+        ),
+    ),
+)
+GOOGLE_API_ENDPOINT: Format = (
+    Check(
+        regex=r"^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)*googleapis\.com$",
+        message=(
+            "must be a Google API host name: googleapis.com (all Google APIs) or a name ending "
+            "in .googleapis.com, in lowercase (e.g. storage.googleapis.com)"
         ),
     ),
 )

@@ -1,11 +1,11 @@
 """The PrivateEndpointRule kind (``crds/privateendpointrules.yaml``).
 
-Owns the spec (the NCC it belongs to, exactly one Azure or AWS target, policies, adoption id), the
-observed ``atProvider``, and the small facts about targets the adapters need: which cloud a rule
-is for, whether an AWS target is S3, and which namespace its NCC lives in. The target identity
-(``azure.resourceId``/``groupId``, ``aws.endpointService``, the cloud) is immutable at Databricks
-and guarded by CEL transition rules in the CRD; ``domainNames``/``resourceNames``/``enabled``
-are updated in place.
+Owns the spec (the NCC it belongs to, exactly one Azure, AWS or GCP target, policies, adoption
+id), the observed ``atProvider``, and the small facts about targets the adapters need: which cloud
+a rule is for, whether an AWS target is S3, and which namespace its NCC lives in. The target
+identity (``azure.resourceId``/``groupId``, ``aws.endpointService``, the whole ``gcp`` target but
+its ``domainNames``, the cloud) is immutable at Databricks or in v1alpha1 and guarded by CEL
+transition rules in the CRD; ``domainNames``/``resourceNames``/``enabled`` are updated in place.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ from .formats import (
     AZURE_GROUP_ID,
     AZURE_RESOURCE_ID,
     DOMAIN_NAME,
+    GCP_SERVICE_ATTACHMENT,
+    GOOGLE_API_ENDPOINT,
     K8S_NAME,
     K8S_NAMESPACE,
     S3_BUCKET_NAME,
@@ -35,6 +37,7 @@ from .formats import (
 )
 
 MAX_DOMAIN_NAMES = 10  # Databricks: at most 10 domain names per rule
+MAX_GOOGLE_API_ENDPOINTS = 20  # our bound: no Databricks limit found (docs/serverless-egress.md)
 S3_SERVICE_SUFFIX = ".s3"
 # Every format rule here is also a CEL rule of the CRD (formats.py; test_formats.py proves it).
 DomainName = Annotated[
@@ -103,10 +106,61 @@ class AwsTarget(CamelModel):
         )
 
 
+GoogleApiEndpoint = Annotated[
+    str, Field(min_length=1, max_length=253), AfterValidator(validator(GOOGLE_API_ENDPOINT))
+]
+
+
+class GcpTarget(CamelModel):
+    """GCP Private Service Connect target: exactly one of a service attachment (with optional
+    ``domainNames``), Google API host names, or all VPC Service Controls services."""
+
+    service_attachment: Annotated[str, AfterValidator(validator(GCP_SERVICE_ATTACHMENT))] | None = (
+        Field(default=None, min_length=1, max_length=1024)
+    )
+    google_api_endpoints: list[GoogleApiEndpoint] | None = Field(
+        default=None, min_length=1, max_length=MAX_GOOGLE_API_ENDPOINTS
+    )
+    all_vpc_sc_services: bool | None = None
+    domain_names: list[DomainName] | None = Field(
+        default=None, min_length=1, max_length=MAX_DOMAIN_NAMES
+    )
+
+    @model_validator(mode="after")
+    def _exactly_one_target(self) -> GcpTarget:
+        chosen = (
+            self.service_attachment is not None,
+            self.google_api_endpoints is not None,
+            self.all_vpc_sc_services is not None,
+        )
+        if sum(chosen) != 1:
+            raise ValueError(
+                "gcp must set exactly one of serviceAttachment, googleApiEndpoints or "
+                "allVpcScServices"
+            )
+        if self.all_vpc_sc_services is False:
+            raise ValueError("gcp.allVpcScServices can only be true (leave it out otherwise)")
+        if self.domain_names is not None and self.service_attachment is None:
+            raise ValueError("gcp.domainNames go with gcp.serviceAttachment only")
+        if self.google_api_endpoints is not None and len(set(self.google_api_endpoints)) != len(
+            self.google_api_endpoints
+        ):
+            raise ValueError("gcp.googleApiEndpoints must not repeat a host name")
+        return self
+
+    @property
+    def region(self) -> str | None:
+        """The region a service attachment names (``projects/p/regions/<region>/...``)."""
+        if self.service_attachment is None:
+            return None
+        return self.service_attachment.split("/")[3]
+
+
 class PrivateEndpointRuleSpec(CamelModel):
     ncc_ref: NccReference
     azure: AzureTarget | None = None
     aws: AwsTarget | None = None
+    gcp: GcpTarget | None = None
     deletion_policy: DeletionPolicy = DeletionPolicy.DELETE
     management_policy: ManagementPolicy = ManagementPolicy.MANAGE
     external_id: str | None = Field(
@@ -115,13 +169,15 @@ class PrivateEndpointRuleSpec(CamelModel):
 
     @model_validator(mode="after")
     def _exactly_one_target(self) -> PrivateEndpointRuleSpec:
-        if (self.azure is None) == (self.aws is None):
-            raise ValueError("exactly one of spec.azure or spec.aws must be set")
+        if sum(t is not None for t in (self.azure, self.aws, self.gcp)) != 1:
+            raise ValueError("exactly one of spec.azure, spec.aws or spec.gcp must be set")
         return self
 
     @property
     def cloud(self) -> Cloud:
-        return Cloud.AZURE if self.azure is not None else Cloud.AWS
+        if self.azure is not None:
+            return Cloud.AZURE
+        return Cloud.AWS if self.aws is not None else Cloud.GCP
 
 
 class PrivateEndpointRuleAtProvider(CamelModel):
@@ -130,6 +186,8 @@ class PrivateEndpointRuleAtProvider(CamelModel):
     connection_state: str | None = None
     endpoint_name: str | None = None
     vpc_endpoint_id: str | None = None
+    psc_endpoint_uri: str | None = None
+    """GCP: the Private Service Connect endpoint Databricks created (output only)."""
     error_message: str | None = None
     deactivated: bool | None = None
 

@@ -111,6 +111,7 @@ class Observations:
             clock, on_evict=self._forget_parsed
         )
         self._workspaces: _SingleFlight[dict[int, Workspace]] = _SingleFlight(clock)
+        self._lists: _SingleFlight[dict[str, NccPrivateEndpointRule] | None] = _SingleFlight(clock)
         self._looked: dict[str, NetworkConnectivityConfiguration] = {}
 
     def _forget_parsed(self, ncc_id: str) -> None:
@@ -155,12 +156,28 @@ class Observations:
 
         return await self._nccs.get(ncc_id, max_age, fetch)
 
+    async def listed_rules(
+        self, client: DatabricksAccountClient, ncc_id: str, *, max_age: float
+    ) -> dict[str, NccPrivateEndpointRule] | None:
+        """The NCC's rules from the rule list, by rule id (``None``: the NCC is gone). For GCP,
+        whose rules GET NCC does not carry."""
+
+        async def fetch() -> dict[str, NccPrivateEndpointRule] | None:
+            try:
+                listed = await client.list_private_endpoint_rules(ncc_id)
+            except NotFound:
+                return None
+            return {str(r.rule_id): r for r in listed}
+
+        return await self._lists.get(ncc_id, max_age, fetch)
+
     def put_ncc(self, ncc: NetworkConnectivityConfiguration) -> None:
         if ncc.network_connectivity_config_id:
             self._nccs.put(ncc.network_connectivity_config_id, ncc)
 
     def forget_ncc(self, ncc_id: str) -> None:
         self._nccs.forget(ncc_id)
+        self._lists.forget(ncc_id)
 
     def note_rule(self, rule: NccPrivateEndpointRule) -> None:
         """Fold a rule we just created/changed into its NCC's snapshot.
@@ -169,8 +186,13 @@ class Observations:
         (and be "recreated") until the next refresh.
         """
         ncc_id = rule.network_connectivity_config_id
-        ncc = self._nccs.peek(ncc_id) if ncc_id else None
-        if ncc is None or ncc_id is None:
+        if ncc_id is None:
+            return
+        listed = self._lists.peek(ncc_id)
+        if listed is not None:
+            listed[str(rule.rule_id)] = rule
+        ncc = self._nccs.peek(ncc_id)
+        if ncc is None:
             return
         # Into the snapshot's parsed rules, in place: O(1) per rule, where re-serialising the
         # whole NCC per created rule made a bulk apply O(rules²). The next fetch replaces both.

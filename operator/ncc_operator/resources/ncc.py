@@ -22,6 +22,7 @@ from typing import Any
 from ncc_operator.databricks import (
     DatabricksAccountClient,
     DatabricksError,
+    NccPrivateEndpointRule,
     NetworkConnectivityConfiguration,
     NotFound,
     Workspace,
@@ -156,9 +157,24 @@ class NccClient:
                 str(self._account.ref),
                 max_age=self._runtime.pace.resync_seconds / 2,
             )
+            rules = await self._rules(ncc)
         except DatabricksError as error:
             raise problem_from(error, doing="reading the NCC") from None
-        return self._observation(ncc, adopted, workspaces, await self._outbound_ranges())
+        return self._observation(ncc, adopted, workspaces, rules, await self._outbound_ranges())
+
+    async def _rules(
+        self, ncc: NetworkConnectivityConfiguration
+    ) -> dict[str, NccPrivateEndpointRule]:
+        """The NCC's rules for its counts: embedded in the NCC, except on GCP, whose rules only
+        the rule list shows (the same shared list its rules read)."""
+        observations = self._runtime.observations
+        if str(self._account.resource.spec.cloud) != "gcp":
+            return observations.rules_in(ncc)
+        ncc_id = str(ncc.network_connectivity_config_id)
+        listed = await observations.listed_rules(
+            self._client, ncc_id, max_age=self._runtime.pace.fast_seconds
+        )
+        return listed or {}
 
     async def _outbound_ranges(self) -> dict[str, Any] | None:
         """Databricks' published outbound IP ranges for this NCC's cloud and region, if the
@@ -221,6 +237,7 @@ class NccClient:
         ncc: NetworkConnectivityConfiguration,
         adopted: bool,
         workspaces: dict[int, Workspace],
+        rules: dict[str, NccPrivateEndpointRule],
         outbound: dict[str, Any] | None,
     ) -> Observation[NccSeen]:
         ncc_id = str(ncc.network_connectivity_config_id)
@@ -229,8 +246,7 @@ class NccClient:
         )
         to_attach, unattachable, unsynced = self._plan_workspaces(ncc_id, attached, workspaces)
         counts = Counter(
-            "DEACTIVATED" if r.deactivated else str(r.connection_state)
-            for r in self._runtime.observations.rules_in(ncc).values()
+            "DEACTIVATED" if r.deactivated else str(r.connection_state) for r in rules.values()
         )
         summary = ", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "none"
         seen = NccSeen(ncc, tuple(attached), tuple(to_attach), tuple(unattachable))

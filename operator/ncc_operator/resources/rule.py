@@ -9,7 +9,9 @@ stands for, and ``externalId`` must name a rule of the spec's target. A rule dea
 deleted out of band is drift and is recreated; REJECTED/DISCONNECTED/EXPIRED/CREATE_FAILED rules
 stay as they are until someone requests a retry (``reconcile-requested-at``), which replaces them.
 An AWS target whose endpoint service names another region than the NCC's works, but its Ready
-message says the transfer is charged and its transitions are Warning events.
+message says the transfer is charged and its transitions are Warning events. A GCP rule reads its
+NCC's shared rule list instead (GET NCC does not carry GCP rules), and its service attachment
+must be in the NCC's region (a PSC endpoint and its attachment share one): refused before any call.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from ncc_operator.databricks import (
     ResourceAlreadyExists,
     rule_update_mask,
 )
+from ncc_operator.models.account import Cloud
 from ncc_operator.models.rule import PrivateEndpointRuleAtProvider
 from ncc_operator.reconcile import (
     Conflict,
@@ -83,11 +86,24 @@ async def connect_rule(entry: RuleEntry, runtime: Runtime, *, forced: bool) -> R
             f"This rule targets {entry.resource.spec.cloud} but DatabricksAccount {account.ref} "
             f"is on {account.resource.spec.cloud}: use spec.{account.resource.spec.cloud}."
         )
+    _check_attachment_region(entry, ncc)
     _check_unique_owner(entry, ncc.id, ncc.resource.spec.region, runtime)
     client = await runtime.pool.client(account)
     return RuleClient(
         entry, ncc.id, client, runtime, forced=forced, ncc_region=ncc.resource.spec.region
     )
+
+
+def _check_attachment_region(entry: RuleEntry, ncc: NccEntry) -> None:
+    gcp = entry.resource.spec.gcp
+    region = gcp.region if gcp is not None else None
+    if region is not None and region != ncc.resource.spec.region:
+        raise NotAllowed(
+            f"Service attachment {gcp.service_attachment if gcp else ''} is in {region}, but "
+            f"NetworkConnectivityConfig {ncc.ref} is in {ncc.resource.spec.region}: Databricks "
+            "creates the Private Service Connect endpoint in the NCC's region, and Google "
+            "requires it in the service attachment's. Use an NCC of that region."
+        )
 
 
 def _check_namespace_allowed(entry: RuleEntry, ncc: NccEntry, runtime: Runtime) -> None:
@@ -176,13 +192,23 @@ class RuleClient:
         max_age = self._runtime.pace.resync_seconds if settled else self._runtime.pace.fast_seconds
         if self._fresh:
             max_age = 0.0
-        ncc = await self._runtime.observations.ncc(self._client, self._ncc_id, max_age=max_age)
-        if ncc is None:
+        rules = await self._snapshot(max_age)
+        if rules is None:
             if self._entry.deleting:
                 return {}  # the NCC went, and its rules with it: the id lookup will confirm
             raise ReferenceNotReady(f"NCC {self._ncc_id} no longer exists at Databricks.")
+        return rules
+
+    async def _snapshot(self, max_age: float) -> dict[str, NccPrivateEndpointRule] | None:
+        """The NCC's rules by id from a shared snapshot (None: the NCC is gone)."""
+        observations = self._runtime.observations
+        if self._resource.spec.cloud is Cloud.GCP:
+            return await observations.listed_rules(self._client, self._ncc_id, max_age=max_age)
+        ncc = await observations.ncc(self._client, self._ncc_id, max_age=max_age)
+        if ncc is None:
+            return None
         wake_changed_rules(self._runtime, self._entry.ncc, ncc, but=self._entry.uid)
-        return self._runtime.observations.rules_in(ncc)
+        return observations.rules_in(ncc)
 
     async def _find(
         self, rules: dict[str, NccPrivateEndpointRule]
@@ -301,10 +327,10 @@ class RuleClient:
         """Databricks already holds a rule for this target (an earlier create whose answer was
         lost, with the lists edited since): take it, and let the next pass update it."""
         try:
-            ncc = await self._runtime.observations.ncc(self._client, self._ncc_id, max_age=0)
+            rules = await self._snapshot(0.0)
         except DatabricksError as failed:
             raise problem_from(failed, doing="looking up the existing rule") from None
-        found = self._by_target(self._runtime.observations.rules_in(ncc)) if ncc else None
+        found = self._by_target(rules) if rules is not None else None
         if found is None:
             raise Transient(
                 f"Databricks answered that a rule for {describe(self._target)} already "
@@ -358,6 +384,7 @@ def _at_provider(rule: NccPrivateEndpointRule) -> dict[str, Any]:
         connection_state=state_of(rule),
         endpoint_name=rule.endpoint_name,
         vpc_endpoint_id=rule.vpc_endpoint_id,
+        psc_endpoint_uri=rule.gcp_endpoint.psc_endpoint_uri if rule.gcp_endpoint else None,
         error_message=rule.error_message,
         deactivated=rule.deactivated,
     ).to_k8s()

@@ -4,16 +4,19 @@ target identity (natural key) that says whether two rules of one NCC are the sam
 The natural key is the immutable target only — what Databricks itself refuses to duplicate —
 never the mutable ``domainNames``/``resourceNames``: Azure, the resource id (case-insensitive,
 as Azure resource ids are) and the group id; AWS, the endpoint service (one S3 rule per NCC
-holds all its buckets). A rule whose answer was lost and whose lists were edited meanwhile is
-still found. Shared by the rule adapter and the index (which computes each rule's identity once).
-Also where a target is, when its name says so (:func:`endpoint_service_region`), for the
-cross-region note.
+holds all its buckets); GCP, the service attachment as written (Google resource names are
+case-sensitive), the set of Google API hosts, or "all VPC-SC services". A rule whose answer was
+lost and whose lists were edited meanwhile is still found. Shared by the rule adapter and the
+index (which computes each rule's identity once). Also where a target is, when its name says so
+(:func:`endpoint_service_region`), for the cross-region note.
 """
 
 from __future__ import annotations
 
 from ncc_operator.databricks import (
     CreatePrivateEndpointRule,
+    GcpEndpoint,
+    GoogleApiEndpoints,
     NccPrivateEndpointRule,
     UpdatePrivateEndpointRule,
 )
@@ -30,7 +33,22 @@ def identity(rule: NccPrivateEndpointRule | CreatePrivateEndpointRule) -> Identi
         (rule.resource_id or "").lower(),
         rule.group_id or "",
         (rule.endpoint_service or "").lower(),
+        _gcp_key(rule.gcp_endpoint),
     )
+
+
+ALL_VPC_SC = "all VPC Service Controls services"
+
+
+def _gcp_key(endpoint: GcpEndpoint | None) -> str:
+    if endpoint is None:
+        return ""
+    if endpoint.service_attachment:
+        return endpoint.service_attachment
+    apis = (endpoint.google_api_endpoints.endpoints or []) if endpoint.google_api_endpoints else []
+    if apis:
+        return "Google APIs " + ", ".join(sorted(set(apis)))
+    return ALL_VPC_SC if endpoint.all_vpc_sc_services else ""
 
 
 def in_region(target: Identity, region: str | None) -> Identity:
@@ -38,18 +56,18 @@ def in_region(target: Identity, region: str | None) -> Identity:
     endpoint service, and Databricks fills in the NCC's regional S3 service for it (buckets "must
     be in the NCC's region", databricks-api.md ``resource_names``) — so the rule it creates, and
     a spec naming that service, are the same target."""
-    resource_id, group_id, service = target
-    if resource_id or service or not region:
+    resource_id, group_id, service, gcp = target
+    if resource_id or service or gcp or not region:
         return target
-    return (resource_id, group_id, f"com.amazonaws.{region.lower()}{S3_SERVICE_SUFFIX}")
+    return (resource_id, group_id, f"com.amazonaws.{region.lower()}{S3_SERVICE_SUFFIX}", gcp)
 
 
 def describe(target: Identity) -> str:
     """The target in words, for messages."""
-    resource_id, group_id, endpoint_service = target
+    resource_id, group_id, endpoint_service, gcp = target
     if resource_id:
         return f"{resource_id} ({group_id})" if group_id else resource_id
-    return endpoint_service or "the NCC's regional S3 service"
+    return endpoint_service or gcp or "the NCC's regional S3 service"
 
 
 def desired_create(resource: PrivateEndpointRuleResource) -> CreatePrivateEndpointRule:
@@ -59,6 +77,17 @@ def desired_create(resource: PrivateEndpointRuleResource) -> CreatePrivateEndpoi
             resource_id=spec.azure.resource_id,
             group_id=spec.azure.group_id,
             domain_names=list(spec.azure.domain_names) if spec.azure.domain_names else None,
+        )
+    if spec.gcp is not None:
+        gcp = spec.gcp
+        apis = gcp.google_api_endpoints
+        return CreatePrivateEndpointRule(
+            gcp_endpoint=GcpEndpoint(
+                service_attachment=gcp.service_attachment,
+                google_api_endpoints=GoogleApiEndpoints(endpoints=list(apis)) if apis else None,
+                all_vpc_sc_services=gcp.all_vpc_sc_services,
+            ),
+            domain_names=list(gcp.domain_names) if gcp.domain_names else None,
         )
     assert spec.aws is not None
     return CreatePrivateEndpointRule(
@@ -73,6 +102,11 @@ def desired_update(resource: PrivateEndpointRuleResource) -> UpdatePrivateEndpoi
     if spec.azure is not None:
         names = spec.azure.domain_names
         return UpdatePrivateEndpointRule(domain_names=list(names) if names else None)
+    if spec.gcp is not None:
+        # Only a service attachment's domain names change; the target is immutable in v1alpha1.
+        if spec.gcp.service_attachment is None:
+            return UpdatePrivateEndpointRule()
+        return UpdatePrivateEndpointRule(domain_names=list(spec.gcp.domain_names or []))
     assert spec.aws is not None
     # An absent list is an empty one: removing every entry from the spec must clear it at
     # Databricks, not leave the old list in place (``None`` would mean "not managed").
