@@ -269,6 +269,11 @@ spec:
 
     def pls_rule(self, name: str, domains: list[str], *, ncc: str = "prod") -> None:
         """A Private Link Service rule (``PLS`` named after the rule) with these domain names."""
+        target = f'{{resourceId: "{AZURE_PLS.format(name=name)}", domainNames: {domains}}}'
+        self.rule(name, "azure", target, ncc=ncc)
+
+    def rule(self, name: str, cloud: str, target: str, *, ncc: str = "prod") -> None:
+        """A rule whose ``spec.<cloud>`` is ``target``, a YAML flow mapping."""
         self.apply(
             f"""
 apiVersion: {GROUP}/{VERSION}
@@ -276,7 +281,7 @@ kind: PrivateEndpointRule
 metadata: {{name: {name}}}
 spec:
   nccRef: {{name: {ncc}}}
-  azure: {{resourceId: "{AZURE_PLS.format(name=name)}", domainNames: {domains}}}
+  {cloud}: {target}
 """
         )
 

@@ -18,7 +18,7 @@ import pytest
 
 from ncc_emulator.testing import RunningEmulator
 from ncc_testenv.cluster import Cluster
-from tests.cluster.conftest import GROUP, VERSION, Env, running
+from tests.cluster.conftest import Env, running
 from tests.cluster.rules_support import (
     CREATE_RULE,
     GET_RULE,
@@ -51,16 +51,7 @@ def gcp_env(
 
 
 def gcp_rule(env: Env, name: str, target: str) -> None:
-    env.apply(
-        f"""
-apiVersion: {GROUP}/{VERSION}
-kind: PrivateEndpointRule
-metadata: {{name: {name}}}
-spec:
-  nccRef: {{name: prod}}
-  gcp: {target}
-"""
-    )
+    env.rule(name, "gcp", target)
 
 
 def at_databricks(env: Env, name: str) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from ncc_emulator.testing import RunningEmulator
 from ncc_operator.resources.ipranges import ConfigMapPublisher
 from ncc_operator.resources.ipranges_feed import FeedUnavailableError, configmap_data, parse_feed
 from ncc_testenv.cluster import Cluster
-from tests.cluster.conftest import GROUP, VERSION, Env, running
+from tests.cluster.conftest import Env, running
 from tests.cluster.rules_support import NCC_KIND, RULE_KIND, ready, ready_ncc
 
 REFRESH_SECONDS = 3.0
@@ -69,19 +69,6 @@ def azure_facts_env(
     log = tmp_path / "operator.log"
     with running(crds, namespace, emulator, log, settings=_settings(namespace, emulator)) as env:
         yield env
-
-
-def _aws_rule(env: Env, name: str, target: str) -> None:
-    env.apply(
-        f"""
-apiVersion: {GROUP}/{VERSION}
-kind: PrivateEndpointRule
-metadata: {{name: {name}}}
-spec:
-  nccRef: {{name: prod}}
-  aws: {target}
-"""
-    )
 
 
 def _warnings(env: Env, name: str) -> list[dict[str, Any]]:
@@ -134,7 +121,7 @@ def test_cross_region_targets_warn_and_same_region_ones_do_not(aws_facts_env: En
     )
     assert ncc["status"]["atProvider"]["egressConfig"]["awsStableIpCidrBlocks"]
     for name, target, _, _, _ in CASES:
-        _aws_rule(env, name, target)
+        env.rule(name, "aws", target)
     for name, _, settles, cross, why in CASES:
         settled = env.wait_reason(RULE_KIND, name, settles)
         message = ready(settled)["message"]

@@ -79,6 +79,23 @@ def aws_nlb() -> dict[str, Any]:
     })  # fmt: skip
 
 
+ATTACHMENT = "projects/my-project/regions/us-east4/serviceAttachments/orders-db"
+
+
+def gcp_psc() -> dict[str, Any]:
+    return _obj("PrivateEndpointRule", "psc", {
+        "nccRef": {"name": "ncc-us-east4"},
+        "gcp": {"serviceAttachment": ATTACHMENT, "domainNames": ["db.orders.internal"]},
+    })  # fmt: skip
+
+
+def gcp_apis() -> dict[str, Any]:
+    return _obj("PrivateEndpointRule", "apis", {
+        "nccRef": {"name": "ncc-us-east4"},
+        "gcp": {"googleApiEndpoints": ["storage.googleapis.com"]},
+    })  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Case:
     id: str
@@ -113,6 +130,9 @@ DNS = _msg(formats.DOMAIN_NAME)
 S3 = formats.S3_BUCKET_NAME
 REGION = _msg(formats.REGION)
 SERVICE = _msg(formats.AWS_ENDPOINT_SERVICE)
+ATTACH = _msg(formats.GCP_SERVICE_ATTACHMENT)
+GOOGLE_API = _msg(formats.GOOGLE_API_ENDPOINT)
+_GCP = "spec.gcp"
 HOST = _msg(formats.ACCOUNT_HOST)
 NAME = _msg(formats.K8S_NAME)
 NAMESPACE = _msg(formats.K8S_NAMESPACE)
@@ -215,6 +235,34 @@ CASES: list[Case] = [
          "com.amazonaws.us-east-1.s3?x=1", SERVICE),
     Case("service-vpce-8-hex", "valid: an 8-digit endpoint service id", aws_nlb,
          f"{_AWS}.endpointService", "com.amazonaws.vpce.eu-west-1.vpce-svc-0123abcd"),
+    # --- e2. GCP service attachments and Google API hosts ---------------------------------------
+    Case("attachment-url", "the compute API URL is not the relative name", gcp_psc,
+         f"{_GCP}.serviceAttachment", "https://www.googleapis.com/compute/v1/" + ATTACHMENT,
+         ATTACH),
+    Case("attachment-unknown-region", "a region Google Cloud does not have", gcp_psc,
+         f"{_GCP}.serviceAttachment", ATTACHMENT.replace("us-east4", "us-east99"), ATTACH),
+    Case("attachment-aws-region", "an AWS region is not a Google Cloud one", gcp_psc,
+         f"{_GCP}.serviceAttachment", ATTACHMENT.replace("us-east4", "us-east-1"), ATTACH),
+    Case("attachment-project-number", "a project number, not an id (unconfirmed: refused)",
+         gcp_psc, f"{_GCP}.serviceAttachment", ATTACHMENT.replace("my-project", "123456789012"),
+         ATTACH),
+    Case("attachment-uppercase-name", "Google resource names are lowercase", gcp_psc,
+         f"{_GCP}.serviceAttachment", ATTACHMENT.replace("orders-db", "Orders-DB"), ATTACH),
+    Case("attachment-newline", "a trailing newline is not a name", gcp_psc,
+         f"{_GCP}.serviceAttachment", ATTACHMENT + "\n", ATTACH),
+    Case("attachment-query", "no query string", gcp_psc, f"{_GCP}.serviceAttachment",
+         ATTACHMENT + "?x=1", ATTACH),
+    Case("attachment-valid-other-region", "valid at admission: the NCC's region is the "
+         "operator's check", gcp_psc, f"{_GCP}.serviceAttachment",
+         ATTACHMENT.replace("us-east4", "europe-west1")),
+    Case("google-api-lookalike", "a host that only starts like a Google API", gcp_apis,
+         f"{_GCP}.googleApiEndpoints", ["storage.googleapis.com.evil.io"], GOOGLE_API),
+    Case("google-api-uppercase", "host names are written in lowercase here", gcp_apis,
+         f"{_GCP}.googleApiEndpoints", ["Storage.googleapis.com"], GOOGLE_API),
+    Case("google-api-scheme", "a host name, not a URL", gcp_apis, f"{_GCP}.googleApiEndpoints",
+         ["https://storage.googleapis.com"], GOOGLE_API),
+    Case("google-api-all", "valid: googleapis.com covers every Google API", gcp_apis,
+         f"{_GCP}.googleApiEndpoints", ["googleapis.com"]),
     # --- f. DatabricksAccount host ------------------------------------------------------------
     Case("host-userinfo", "the password would be sent as Basic auth", account, "spec.host",
          "http://user:pw@accounts.cloud.databricks.com", HOST),
