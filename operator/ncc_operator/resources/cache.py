@@ -100,6 +100,12 @@ class _SingleFlight(Generic[T]):
         return len(self._snaps)
 
 
+def rules_are_listed(cloud: str) -> bool:
+    """Whether an NCC of ``cloud`` shows its rules only through the rule list
+    (:meth:`Observations.listed_rules`): GCP, whose rules GET NCC does not carry."""
+    return str(cloud) == "gcp"
+
+
 class Observations:
     """NCC snapshots (``None`` = 404) and per-account workspace lists."""
 

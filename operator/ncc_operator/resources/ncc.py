@@ -40,6 +40,7 @@ from ncc_operator.reconcile import (
     Update,
 )
 
+from .cache import rules_are_listed
 from .errors import problem_from
 from .ncc_status import (
     NccSeen,
@@ -168,7 +169,7 @@ class NccClient:
         """The NCC's rules for its counts: embedded in the NCC, except on GCP, whose rules only
         the rule list shows (the same shared list its rules read)."""
         observations = self._runtime.observations
-        if str(self._account.resource.spec.cloud) != "gcp":
+        if not rules_are_listed(self._account.resource.spec.cloud):
             return observations.rules_in(ncc)
         ncc_id = str(ncc.network_connectivity_config_id)
         listed = await observations.listed_rules(

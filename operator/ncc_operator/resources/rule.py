@@ -27,7 +27,6 @@ from ncc_operator.databricks import (
     ResourceAlreadyExists,
     rule_update_mask,
 )
-from ncc_operator.models.account import Cloud
 from ncc_operator.models.rule import PrivateEndpointRuleAtProvider
 from ncc_operator.reconcile import (
     Conflict,
@@ -42,6 +41,7 @@ from ncc_operator.reconcile import (
     Update,
 )
 
+from .cache import rules_are_listed
 from .errors import problem_from
 from .ncc import account_of
 from .news import wake_changed_rules
@@ -97,9 +97,9 @@ async def connect_rule(entry: RuleEntry, runtime: Runtime, *, forced: bool) -> R
 def _check_attachment_region(entry: RuleEntry, ncc: NccEntry) -> None:
     gcp = entry.resource.spec.gcp
     region = gcp.region if gcp is not None else None
-    if region is not None and region != ncc.resource.spec.region:
+    if gcp is not None and region is not None and region != ncc.resource.spec.region:
         raise NotAllowed(
-            f"Service attachment {gcp.service_attachment if gcp else ''} is in {region}, but "
+            f"Service attachment {gcp.service_attachment} is in {region}, but "
             f"NetworkConnectivityConfig {ncc.ref} is in {ncc.resource.spec.region}: Databricks "
             "creates the Private Service Connect endpoint in the NCC's region, and Google "
             "requires it in the service attachment's. Use an NCC of that region."
@@ -202,7 +202,7 @@ class RuleClient:
     async def _snapshot(self, max_age: float) -> dict[str, NccPrivateEndpointRule] | None:
         """The NCC's rules by id from a shared snapshot (None: the NCC is gone)."""
         observations = self._runtime.observations
-        if self._resource.spec.cloud is Cloud.GCP:
+        if rules_are_listed(self._resource.spec.cloud):
             return await observations.listed_rules(self._client, self._ncc_id, max_age=max_age)
         ncc = await observations.ncc(self._client, self._ncc_id, max_age=max_age)
         if ncc is None:
