@@ -45,6 +45,7 @@ NAMESPACE = "platform"
 NCC = "prod-eastus2"
 APPROVE, REJECT, LEAVE = "lakehouse-blob", "lakehouse-dfs", "orders-sql"
 RULES = (APPROVE, REJECT, LEAVE)
+POLICY = "restricted-egress"  # examples/40-network-policy.yaml
 EXAMPLES_HOST = "http://127.0.0.1:8765"
 # Snappy, not production values: poll every 2 s while a rule is CREATING/PENDING, re-observe
 # settled objects every 15 s (so an owner's disconnect shows up quickly).
@@ -56,7 +57,7 @@ OPERATOR_ENV = {
     "NCC_OPERATOR_ALLOWED_HOSTS": "127.0.0.1",
     "NCC_OPERATOR_ALLOW_HTTP": "true",
 }
-STEPS = 7
+STEPS = 8
 WAIT_SECONDS = 60.0
 # devtools/ncc_testenv/demo.py -> the repository root (crds/ and examples/ live there).
 ROOT = Path(__file__).resolve().parents[2]
@@ -211,6 +212,19 @@ class Kube:
             return {}
         items = json.loads(proc.stdout).get("items", [])
         return {item["metadata"]["name"]: item for item in items}
+
+    def policy(self, name: str) -> dict[str, Any]:
+        proc = self.run(
+            "get",
+            "networkpolicies.networking.ncc-operator.io",
+            "-n",
+            NAMESPACE,
+            name,
+            "-o",
+            "json",
+            check=False,
+        )
+        return dict(json.loads(proc.stdout)) if proc.returncode == 0 else {}
 
 
 def _ready_reason(obj: dict[str, Any]) -> str:
@@ -396,6 +410,20 @@ def _up(state: dict[str, Any], workdir: Path, emulator_port: int, metrics_port: 
 
         _wait_rules(kube, state, "Established / Rejected", settled)
 
+    with _step(8, f"waiting for the dry-run NetworkPolicy {POLICY} to bind the demo workspace"):
+        _wait_policy(kube, state)
+
+
+def _wait_policy(kube: Kube, state: dict[str, Any]) -> None:
+    workspace = int(WORKSPACE.split(":", maxsplit=1)[0])
+
+    def bound() -> bool:
+        policy = kube.policy(POLICY)
+        bound = policy.get("status", {}).get("atProvider", {}).get("boundWorkspaceIds")
+        return _ready_reason(policy) == "Available" and bound == [workspace]
+
+    _wait_rules(kube, state, f"NetworkPolicy {POLICY} Ready", bound)
+
 
 def _wait_rules(
     kube: Kube, state: dict[str, Any], what: str, predicate: Callable[[], bool]
@@ -421,13 +449,15 @@ def _explain(state: dict[str, Any], seconds: float) -> None:
     click.echo(f"\n$ kubectl get databricks -A\n{table}")
     click.echo(
         f"""Demo ready in {seconds:.1f} s: {APPROVE} is Established (approved), {REJECT} is
-Rejected, {LEAVE} still awaits approval. Everything keeps running in the background.
+Rejected, {LEAVE} still awaits approval; the dry-run NetworkPolicy {POLICY} is bound to the
+demo workspace. Everything keeps running in the background.
 
 Look around (the pinned kubectl; any kubectl >= 1.36 works too):
   export KUBECONFIG={state["kubeconfig"]}
   alias kubectl={state["kubectl"]}
   kubectl get databricks -A
   kubectl describe privateendpointrule -n {NAMESPACE} {REJECT}
+  kubectl describe dbxnp -n {NAMESPACE} {POLICY}       # the egress policy (dry run)
   kubectl get events -n {NAMESPACE} --sort-by=.lastTimestamp
 
 Act as the cloud owner through the emulator's admin API ({admin}/), then watch

@@ -34,7 +34,7 @@ from ncc_operator.databricks import RequestEvent
 from ncc_operator.databricks.client import NCC, NCCS, RULE, RULES, WORKSPACE, WORKSPACES
 
 VERSION = __version__
-KINDS = ("DatabricksAccount", "NetworkConnectivityConfig", "PrivateEndpointRule")
+KINDS = ("DatabricksAccount", "NetworkConnectivityConfig", "PrivateEndpointRule", "NetworkPolicy")
 RULE_KIND = "PrivateEndpointRule"
 RULE_STATES = (
     "CREATING",

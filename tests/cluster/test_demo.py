@@ -97,8 +97,9 @@ def test_demo_up_and_down(tmp_path: Path) -> None:
 
     # A figure, not a pass mark (timings belong in bench/): printed for the record.
     print(f"demo up took {seconds:.1f} s")  # noqa: T201
-    for step in range(1, 8):
-        assert re.search(rf"^\[{step}/7\] .* … ok \(\d+\.\d s\)$", up.stdout, re.M), up.stdout
+    for step in range(1, 9):
+        assert re.search(rf"^\[{step}/8\] .* … ok \(\d+\.\d s\)$", up.stdout, re.M), up.stdout
+    assert "the dry-run NetworkPolicy restricted-egress is bound" in " ".join(up.stdout.split())
     states = _rule_states(up.stdout)
     assert states == {
         "lakehouse-blob": "ESTABLISHED",

@@ -15,7 +15,12 @@ from ncc_testenv.cluster import Cluster
 
 from ..models.schema_diff import CRD_DIR
 
-PLURALS = ("databricksaccounts", "networkconnectivityconfigs", "privateendpointrules")
+PLURALS = (
+    "databricksaccounts",
+    "networkconnectivityconfigs",
+    "privateendpointrules",
+    "networkpolicies",
+)
 ACCOUNT_ID = "0d5b5a1e-7c55-4c8e-9d3a-5e1f00c0ffee"
 RESOURCE_ID = (
     "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg"
@@ -25,7 +30,7 @@ RESOURCE_ID = (
 
 @pytest.fixture(scope="session")
 def ncc_crds(control_plane: Cluster) -> Iterator[tuple[str, ...]]:
-    """All three CRDs applied and Established; yields their kubectl resource names."""
+    """All the CRDs applied and Established; yields their kubectl resource names."""
     names = tuple(f"{plural}.{GROUP}" for plural in PLURALS)
     control_plane.kubectl("apply", "-f", str(CRD_DIR))
     control_plane.kubectl(

@@ -26,8 +26,15 @@ from tests.install.chart import Release, container, container_env, token_cluster
 from tests.install.running import ChartOperator
 from tests.install.story import WORKSPACES, run_story, story_values
 
-CRS = ("databricksaccounts", "networkconnectivityconfigs", "privateendpointrules")
+CRS = (
+    "databricksaccounts",
+    "networkconnectivityconfigs",
+    "privateendpointrules",
+    "networkpolicies",
+)
 GROUP = "networking.ncc-operator.io"
+# Asked of `kubectl auth can-i` by their full names: a bare `networkpolicies` is the core kind.
+QUALIFIED = tuple(f"{cr}.{GROUP}" for cr in CRS)
 Rule = tuple[str, str, str]  # (apiGroup, resource, verb)
 
 NEEDED_IN_WATCHED: set[Rule] = {
@@ -168,13 +175,21 @@ CAN_I: list[tuple[str, str, str, bool, bool, str]] = [
     ("list", "leases.coordination.k8s.io", "release", False, False, "no listing of Leases"),
     *[
         (v, cr, "watched", True, True, "Kopf watches/indexes and patches its kinds")
-        for cr in CRS
+        for cr in QUALIFIED
         for v in ("list", "watch", "patch")
     ],
     *[
         ("patch", f"{cr}/status", "watched", True, True, "conditions are written to /status")
-        for cr in CRS
+        for cr in QUALIFIED
     ],
+    (
+        "list",
+        "networkpolicies.networking.k8s.io",
+        "watched",
+        False,
+        False,
+        "the core NetworkPolicy kind shares the plural: it is not the operator's",
+    ),
     ("get", "secrets", "watched", True, True, "an account's credentials, by name"),
     ("create", "events", "watched", True, True, "the engine's events"),
     ("list", "namespaces", "cluster", True, True, "namespace-selector index"),
@@ -218,7 +233,7 @@ CAN_I: list[tuple[str, str, str, bool, bool, str]] = [
     ("list", "secrets", "cluster", False, False, "never every Secret of the cluster"),
     *[
         (v, cr, "watched", False, False, "users own the objects")
-        for cr in CRS
+        for cr in QUALIFIED
         for v in ("create", "update", "delete")
     ],
     (

@@ -96,6 +96,14 @@ def gcp_apis() -> dict[str, Any]:
     })  # fmt: skip
 
 
+def network_policy() -> dict[str, Any]:
+    return _obj("NetworkPolicy", "restricted", {
+        "accountRef": {"name": "acct"},
+        "egress": {"restrictionMode": "RESTRICTED_ACCESS",
+                   "allowedInternetDestinations": ["pypi.org"]},
+    })  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Case:
     id: str
@@ -142,6 +150,29 @@ _SUB = "/subscriptions/00000000-0000-0000-0000-000000000000"
 _STORAGE = "/providers/Microsoft.Storage/storageAccounts/mystorage"
 _AZ, _AWS = "spec.azure", "spec.aws"
 _M2M_SECRET = "spec.auth.oauthM2M.secretRef.name"
+POLICY_ID = _msg(formats.NETWORK_POLICY_ID)
+AWS_REGION = _msg(formats.AWS_REGION)
+AZURE_ACCOUNT = _msg(formats.AZURE_STORAGE_ACCOUNT)
+GCS = formats.GCS_BUCKET_NAME
+_ALLOW, _BLOCK = (
+    "spec.egress.allowedInternetDestinations",
+    "spec.egress.blockedInternetDestinations",
+)
+_STORE = "spec.egress.allowedStorageDestinations"
+
+
+def _s3(bucket: str, region: str = "us-east-1") -> list[dict[str, Any]]:
+    return [{"s3": {"bucketName": bucket, "region": region}}]
+
+
+def _azure(account: str) -> list[dict[str, Any]]:
+    return [{"azure": {"storageAccount": account, "service": "dfs"}}]
+
+
+def _gcs(bucket: str, region: str | None = None) -> list[dict[str, Any]]:
+    return [{"gcs": {"bucketName": bucket, **({"region": region} if region else {})}}]
+
+
 _RPS = "spec.rateLimit.requestsPerSecond"
 
 CASES: list[Case] = [
@@ -316,4 +347,57 @@ CASES: list[Case] = [
          "spec.externalId", "abc-", ID_PATTERN, "String should match pattern"),
     Case("rule-external-id-percent", "'%2F' would decode to '/' in the path", azure_rule,
          "spec.externalId", "a%2Fb", ID_PATTERN, "String should match pattern"),
+    # --- i. NetworkPolicy (docs/serverless-egress.md §5.1) ----------------------------------------
+    Case("np-id-space", "an id Databricks refuses, found only at create", network_policy,
+         "spec.networkPolicyId", "restricted egress", POLICY_ID),
+    Case("np-id-slash", "the id is part of the URL path", network_policy,
+         "spec.networkPolicyId", "a/b", POLICY_ID),
+    Case("np-id-newline", "a trailing newline is not an id", network_policy,
+         "spec.networkPolicyId", "restricted\n", POLICY_ID),
+    Case("np-id-33-chars", "Databricks: 1-32 characters", network_policy,
+         "spec.networkPolicyId", "a" * 33, "Too long: may not be more than 32 bytes",
+         POLICY_ID),
+    Case("np-id-mixed", "valid: letters of both cases, digits, '_', '.', '-'", network_policy,
+         "spec.networkPolicyId", "Egress_v2.prod-A"),
+    Case("np-host-wildcard", "wildcards are unconfirmed at Databricks: refused", network_policy,
+         _ALLOW, ["*.pythonhosted.org"], DNS),
+    Case("np-host-url", "a URL is not a DNS_NAME destination", network_policy, _ALLOW,
+         ["https://pypi.org/simple"], DNS),
+    Case("np-host-ip", "IP ranges are not a DNS_NAME destination", network_policy, _ALLOW,
+         ["151.101.0.223"], DNS),
+    Case("np-blocked-host-path", "the block list has the same format", network_policy, _BLOCK,
+         ["paste.example.net/raw"], DNS),
+    Case("np-hosts-valid", "valid: fully qualified names", network_policy, _ALLOW,
+         ["pypi.org", "files.pythonhosted.org"]),
+    Case("np-s3-uppercase", "S3 bucket naming rules", network_policy, _STORE,
+         _s3("Raw_Bucket"), _msg(S3, 0)),
+    Case("np-s3-ip-address", "S3 bucket naming rules", network_policy, _STORE,
+         _s3("192.168.5.4"), _msg(S3, 2)),
+    Case("np-s3-region-typo", "AWS has no us-east-9", network_policy, _STORE,
+         _s3("raw-bucket", "us-east-9"), AWS_REGION),
+    Case("np-s3-region-azure", "an Azure region is not an AWS region", network_policy, _STORE,
+         _s3("raw-bucket", "eastus2"), AWS_REGION),
+    Case("np-s3-valid", "valid: an S3 bucket in a real AWS region", network_policy, _STORE,
+         _s3("logs.2026-eu.example", "eu-west-1")),
+    Case("np-azure-uppercase", "storage account names are lowercase", network_policy, _STORE,
+         _azure("LakeProd"), AZURE_ACCOUNT),
+    Case("np-azure-hyphen", "storage account names are letters and digits", network_policy,
+         _STORE, _azure("lake-prod"), AZURE_ACCOUNT),
+    Case("np-azure-valid", "valid: 24 characters", network_policy, _STORE, _azure("a" * 24)),
+    Case("np-gcs-uppercase", "Cloud Storage names are lowercase", network_policy, _STORE,
+         _gcs("Exports"), _msg(GCS, 0)),
+    Case("np-gcs-64-char-part", "each dot-separated part is at most 63 characters",
+         network_policy, _STORE, _gcs("a" * 64 + ".example"), _msg(GCS, 1)),
+    Case("np-gcs-goog-prefix", "Cloud Storage names must not begin with goog", network_policy,
+         _STORE, _gcs("goog-exports"), _msg(GCS, 2)),
+    Case("np-gcs-google", "Cloud Storage names must not contain google", network_policy,
+         _STORE, _gcs("my-google-exports"), _msg(GCS, 2)),
+    Case("np-gcs-ip-address", "Cloud Storage names must not be IP addresses", network_policy,
+         _STORE, _gcs("10.1.2.3"), _msg(GCS, 3)),
+    Case("np-gcs-region-mars", "a region no cloud publishes", network_policy, _STORE,
+         _gcs("exports-bucket", "marsnorth1"), REGION),
+    Case("np-gcs-valid", "valid: dots, '_' and '-', with a region", network_policy, _STORE,
+         _gcs("exports.example_bucket-1", "us-central1")),
+    Case("np-account-ref-dot", "an object name, not '.'", network_policy,
+         "spec.accountRef.name", ".", NAME),
 ]  # fmt: skip

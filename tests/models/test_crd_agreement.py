@@ -18,6 +18,7 @@ from ncc_operator.models import (
     CustomResource,
     DatabricksAccountResource,
     NetworkConnectivityConfigResource,
+    NetworkPolicyResource,
     PrivateEndpointRuleResource,
 )
 
@@ -27,6 +28,7 @@ KINDS: list[tuple[type[CustomResource[Any, Any]], str]] = [
     (DatabricksAccountResource, "dbxaccount"),
     (NetworkConnectivityConfigResource, "ncc"),
     (PrivateEndpointRuleResource, "per"),
+    (NetworkPolicyResource, "dbxnp"),
 ]
 
 

@@ -20,6 +20,8 @@ from .doc_examples import API_DOC
 from .schema_diff import crd_schema, load_crd
 
 _AUTH = "spec.properties.auth.properties"
+_EGRESS = "spec.properties.egress.properties"
+_STORAGE = f"{_EGRESS}.allowedStorageDestinations.items.properties"
 # (CRD plural, path of the schema node, the format every rule of which must sit there).
 PLACES: list[tuple[str, str, str]] = [
     ("databricksaccounts", "spec.properties.host", "ACCOUNT_HOST"),
@@ -60,6 +62,15 @@ PLACES: list[tuple[str, str, str]] = [
         "spec.properties.gcp.properties.googleApiEndpoints.items",
         "GOOGLE_API_ENDPOINT",
     ),
+    ("networkpolicies", "spec.properties.accountRef.properties.name", "K8S_NAME"),
+    ("networkpolicies", "spec.properties.networkPolicyId", "NETWORK_POLICY_ID"),
+    ("networkpolicies", f"{_EGRESS}.allowedInternetDestinations.items", "DOMAIN_NAME"),
+    ("networkpolicies", f"{_EGRESS}.blockedInternetDestinations.items", "DOMAIN_NAME"),
+    ("networkpolicies", f"{_STORAGE}.s3.properties.bucketName", "S3_BUCKET_NAME"),
+    ("networkpolicies", f"{_STORAGE}.s3.properties.region", "AWS_REGION"),
+    ("networkpolicies", f"{_STORAGE}.azure.properties.storageAccount", "AZURE_STORAGE_ACCOUNT"),
+    ("networkpolicies", f"{_STORAGE}.gcs.properties.bucketName", "GCS_BUCKET_NAME"),
+    ("networkpolicies", f"{_STORAGE}.gcs.properties.region", "REGION"),
 ]
 
 

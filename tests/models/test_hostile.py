@@ -13,6 +13,7 @@ from ncc_operator.models import (
     CustomResource,
     DatabricksAccountResource,
     NetworkConnectivityConfigResource,
+    NetworkPolicyResource,
     PrivateEndpointRuleResource,
 )
 
@@ -22,6 +23,7 @@ _BY_KIND: dict[str, type[CustomResource[Any, Any]]] = {
     "DatabricksAccount": DatabricksAccountResource,
     "NetworkConnectivityConfig": NetworkConnectivityConfigResource,
     "PrivateEndpointRule": PrivateEndpointRuleResource,
+    "NetworkPolicy": NetworkPolicyResource,
 }
 
 

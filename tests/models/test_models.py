@@ -21,6 +21,7 @@ from ncc_operator.models import (
     DeletionPolicy,
     ManagementPolicy,
     NetworkConnectivityConfigResource,
+    NetworkPolicyResource,
     ObjectMeta,
     PrivateEndpointRuleResource,
 )
@@ -125,10 +126,16 @@ def test_docs_examples_parse() -> None:
         "DatabricksAccount": DatabricksAccountResource,
         "NetworkConnectivityConfig": NetworkConnectivityConfigResource,
         "PrivateEndpointRule": PrivateEndpointRuleResource,
+        "NetworkPolicy": NetworkPolicyResource,
     }
     examples = doc_examples()
     assert sorted(obj["kind"] for obj in examples) == sorted(
-        ["DatabricksAccount", "NetworkConnectivityConfig", *["PrivateEndpointRule"] * 3]
+        [
+            "DatabricksAccount",
+            "NetworkConnectivityConfig",
+            *["PrivateEndpointRule"] * 3,
+            "NetworkPolicy",
+        ]
     )
     for obj in examples:
         parsed = by_kind[obj["kind"]].from_body(obj)

@@ -24,6 +24,7 @@ from ncc_operator.resources.runtime import Runtime
 from ncc_operator.resources.world import (
     AccountEntry,
     NccEntry,
+    PolicyEntry,
     Ref,
     RuleEntry,
     account_entry,
@@ -77,6 +78,7 @@ class FakeWorld:
     ncc_entries: dict[Ref, NccEntry] = field(default_factory=dict)
     rule_entries: dict[Ref, RuleEntry] = field(default_factory=dict)
     labels: dict[str, dict[str, str]] = field(default_factory=dict)
+    policy_entries: dict[Ref, PolicyEntry] = field(default_factory=dict)
 
     def account(self, ref: Ref) -> AccountEntry | None:
         return self.accounts.get(ref)
@@ -98,6 +100,12 @@ class FakeWorld:
 
     def namespace_labels(self, name: str) -> Mapping[str, str] | None:
         return self.labels.get(name)
+
+    def policies(self) -> Iterable[PolicyEntry]:
+        return list(self.policy_entries.values())
+
+    def policy(self, ref: Ref) -> PolicyEntry | None:
+        return self.policy_entries.get(ref)
 
 
 class Secrets:

@@ -409,3 +409,34 @@ async def test_our_own_write_is_looked_at_again_within_seconds(seen: Observation
     status = HAS_ID if seen.exists else {}
     result = await run(replace(SUBJECT, status=status), FakeClient(seen))
     assert result.requeue_after == AFTER_WRITE_SECONDS, why
+
+
+@pytest.mark.parametrize(
+    ("update", "expected"),
+    [
+        pytest.param(
+            Update("Bound workspace 1111."),
+            {"bound": []},
+            id="an update that says nothing of status leaves the observation's record",
+        ),
+        pytest.param(
+            Update("Bound workspace 1111.", at_provider={"bound": [1111]}),
+            {"bound": [1111]},
+            # A policy's bound workspaces: an edit before the next pass must find 1111 recorded.
+            id="an update's own record replaces the observation from before the write",
+        ),
+    ],
+)
+async def test_the_status_after_an_update_holds_what_the_update_recorded(
+    update: Update, expected: dict[str, Any]
+) -> None:
+    seen = Observation(exists=True, external_id="id-1", up_to_date=False, at_provider={"bound": []})
+
+    @dataclass
+    class Recording(FakeClient):
+        async def update(self, seen: Observation) -> Update:
+            return update
+
+    result = await run(replace(SUBJECT, status=HAS_ID), Recording(seen))
+    assert result.action == "update"
+    assert applied(HAS_ID, result)["atProvider"] == expected

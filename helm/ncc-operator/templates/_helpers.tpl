@@ -41,7 +41,7 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{/*
 What the operator needs where its objects live (proven by tests/install: the operator passes its
 story with only these, and `kubectl auth can-i` shows nothing more):
-- its three kinds: list/watch (Kopf watches and indexes), patch (finalizer, bookkeeping
+- its four kinds: list/watch (Kopf watches and indexes), patch (finalizer, bookkeeping
   annotations) and patch of /status (conditions); never create/update/delete: users own them;
 - Secrets: get by name only (the account's credentials); never list/watch (that would hold
   every Secret of the namespace in memory) and never write;
@@ -49,10 +49,10 @@ story with only these, and `kubectl auth can-i` shows nothing more):
 */}}
 {{- define "ncc-operator.namespacedRules" -}}
 - apiGroups: [networking.ncc-operator.io]
-  resources: [databricksaccounts, networkconnectivityconfigs, privateendpointrules]
+  resources: [databricksaccounts, networkconnectivityconfigs, privateendpointrules, networkpolicies]
   verbs: [list, watch, patch]
 - apiGroups: [networking.ncc-operator.io]
-  resources: [databricksaccounts/status, networkconnectivityconfigs/status, privateendpointrules/status]
+  resources: [databricksaccounts/status, networkconnectivityconfigs/status, privateendpointrules/status, networkpolicies/status]
   verbs: [patch]
 - apiGroups: [""]
   resources: [secrets]

@@ -12,12 +12,17 @@ import kopf
 
 from ncc_operator.settings import Settings
 
-from . import account, indexes, namespaces, ncc, probes, rule, startup
+from . import account, indexes, namespaces, ncc, network_policy, probes, rule, startup
 
 
 def register(registry: kopf.OperatorRegistry, settings: Settings) -> kopf.OperatorRegistry:
     """Every handler of the operator, configured with ``settings``, into ``registry``."""
-    kinds = (account.register(registry, settings), ncc.register(registry), rule.register(registry))
+    kinds = (
+        account.register(registry, settings),
+        ncc.register(registry),
+        rule.register(registry),
+        network_policy.register(registry),
+    )
     # The scheduler (started with the operator) runs every kind by its Kind name.
     startup.register(registry, settings, {k.adapter.kind: k for k in kinds})
     probes.register(registry)

@@ -1,4 +1,5 @@
-"""Kopf indexes: the in-memory World of accounts, NCCs, rules and namespace labels.
+"""Kopf indexes: the in-memory World of accounts, NCCs, rules, network policies and namespace
+labels.
 
 Kopf fills every index before any resource handler runs, so conflict decisions after a restart
 see all objects at once (no flip-flop while the cache warms up). The indexers are coroutines
@@ -14,8 +15,22 @@ from typing import Any
 
 import kopf
 
-from ncc_operator.models import ACCOUNT_PLURAL, GROUP, NCC_PLURAL, RULE_PLURAL, VERSION
-from ncc_operator.resources.world import Ref, RuleEntry, account_entry, ncc_entry, rule_entry
+from ncc_operator.models import (
+    ACCOUNT_PLURAL,
+    GROUP,
+    NCC_PLURAL,
+    POLICY_PLURAL,
+    RULE_PLURAL,
+    VERSION,
+)
+from ncc_operator.resources.world import (
+    Ref,
+    RuleEntry,
+    account_entry,
+    ncc_entry,
+    policy_entry,
+    rule_entry,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +52,7 @@ def register(registry: kopf.OperatorRegistry) -> None:
     kopf.index(GROUP, VERSION, RULE_PLURAL, id="dbx_rules_by_ncc", registry=registry)(
         dbx_rules_by_ncc
     )
+    kopf.index(GROUP, VERSION, POLICY_PLURAL, id="dbx_policies", registry=registry)(dbx_policies)
     kopf.index("", "v1", "namespaces", id="namespace_labels", registry=registry)(namespace_labels)
 
 
@@ -46,6 +62,10 @@ async def dbx_accounts(body: kopf.Body, **_: Any) -> dict[Ref, Any]:
 
 async def dbx_nccs(body: kopf.Body, **_: Any) -> dict[Ref, Any]:
     return _indexed(ncc_entry, body)
+
+
+async def dbx_policies(body: kopf.Body, **_: Any) -> dict[Ref, Any]:
+    return _indexed(policy_entry, body)
 
 
 async def dbx_rules(body: kopf.Body, **_: Any) -> dict[Ref, Any]:

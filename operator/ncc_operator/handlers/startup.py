@@ -100,6 +100,7 @@ async def _configure(
         indexes["dbx_rules"],
         indexes["namespace_labels"],
         indexes["dbx_rules_by_ncc"],
+        policies=indexes["dbx_policies"],
     )
     runtime = memo["runtime"] = Runtime(
         world=world,

@@ -56,6 +56,14 @@ from .ncc import (
     NetworkConnectivityConfigStatus,
     valid_ncc_name,
 )
+from .network_policy import (
+    DEFAULT_POLICY_ID,
+    Egress,
+    NetworkPolicyAtProvider,
+    NetworkPolicyResource,
+    NetworkPolicySpec,
+    NetworkPolicyStatus,
+)
 from .rule import (
     MAX_DOMAIN_NAMES,
     AwsTarget,
@@ -70,12 +78,14 @@ from .rule import (
 ACCOUNT_PLURAL = DatabricksAccountResource.PLURAL
 NCC_PLURAL = NetworkConnectivityConfigResource.PLURAL
 RULE_PLURAL = PrivateEndpointRuleResource.PLURAL
+POLICY_PLURAL = NetworkPolicyResource.PLURAL
 
 __all__ = [
     "ACCOUNT_PLURAL",
     "API_VERSION",
     "CREATE_PENDING_ANNOTATION",
     "DEFAULT_HOSTS",
+    "DEFAULT_POLICY_ID",
     "DEFAULT_TOKEN_PATH",
     "FINALIZER",
     "GROUP",
@@ -84,6 +94,7 @@ __all__ = [
     "NCC_NAME_PATTERN",
     "NCC_PLURAL",
     "PAUSED_ANNOTATION",
+    "POLICY_PLURAL",
     "RECONCILE_REQUESTED_AT_ANNOTATION",
     "RULE_PLURAL",
     "VERSION",
@@ -105,6 +116,7 @@ __all__ = [
     "DatabricksAccountSpec",
     "DatabricksAccountStatus",
     "DeletionPolicy",
+    "Egress",
     "EgressConfig",
     "LabelSelector",
     "LabelSelectorOperator",
@@ -117,6 +129,10 @@ __all__ = [
     "NetworkConnectivityConfigResource",
     "NetworkConnectivityConfigSpec",
     "NetworkConnectivityConfigStatus",
+    "NetworkPolicyAtProvider",
+    "NetworkPolicyResource",
+    "NetworkPolicySpec",
+    "NetworkPolicyStatus",
     "OAuthM2MAuth",
     "ObjectMeta",
     "PrivateEndpointRuleAtProvider",

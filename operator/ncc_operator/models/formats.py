@@ -251,3 +251,51 @@ S3_BUCKET_NAME: Format = (
         ),
     ),
 )
+
+# --- NetworkPolicy (docs/serverless-egress.md §5.1) ---------------------------------------------
+NETWORK_POLICY_ID: Format = (
+    Check(
+        regex="^[a-zA-Z0-9_.-]{1,32}$",
+        message=(
+            "must be a Databricks network policy id: 1-32 letters, digits, '_', '.' or '-' "
+            "(e.g. restricted-egress, or default-policy to adopt the account's default)"
+        ),
+    ),
+)
+AWS_REGION: Format = (
+    Check(
+        allowed=AWS_REGIONS,
+        message="must be an AWS region name (e.g. us-east-1); the list is in docs/api.md",
+    ),
+)
+AZURE_STORAGE_ACCOUNT: Format = (
+    Check(
+        regex="^[a-z0-9]{3,24}$",
+        message="must be an Azure storage account name: 3-24 lowercase letters and digits",
+    ),
+)
+# Google Cloud Storage bucket naming (cloud.google.com/storage/docs/buckets#naming).
+GCS_BUCKET_NAME: Format = (
+    Check(
+        regex="^[a-z0-9][a-z0-9._-]*[a-z0-9]$",
+        message=(
+            "Cloud Storage bucket names must consist only of lowercase letters, digits, '-', '_' "
+            "and '.', and begin and end with a letter or digit"
+        ),
+    ),
+    Check(
+        regex="[^.]{64}",
+        forbidden=True,
+        message="each dot-separated part of a Cloud Storage bucket name is at most 63 characters",
+    ),
+    Check(
+        regex="^goog|google",
+        forbidden=True,
+        message="Cloud Storage bucket names must not begin with goog or contain google",
+    ),
+    Check(
+        regex=r"^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$",
+        forbidden=True,
+        message="Cloud Storage bucket names must not be IP addresses",
+    ),
+)

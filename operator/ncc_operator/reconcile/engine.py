@@ -266,6 +266,8 @@ async def _manage(
         return out.result("observe", clear_create_pending=recorded)
     if not seen.up_to_date:
         update = await client.update(seen)
+        if update.at_provider is not None:
+            out.observed(dataclasses.replace(seen, at_provider=update.at_provider))
         out.event(EventReason.UPDATED, update.message)
         out.readiness(seen.readiness)
         _synced_unless(seen, out)

@@ -21,6 +21,7 @@ class EventReason(StrEnum):
     DELETED = "Deleted"
     ORPHANED = "Orphaned"
     ATTACHED = "Attached"
+    BOUND = "Bound"
     # Ready transitions (also Ready condition reasons).
     AVAILABLE = "Available"
     CREATING = "Creating"
@@ -34,6 +35,8 @@ class EventReason(StrEnum):
     DELETING = "Deleting"
     ATTACHING = "Attaching"
     WORKSPACES_NOT_ATTACHED = "WorkspacesNotAttached"
+    BINDING = "Binding"
+    WORKSPACES_NOT_BOUND = "WorkspacesNotBound"
     # Synced transitions (also Synced condition reasons).
     RECONCILE_SUCCESS = "ReconcileSuccess"
     RECONCILE_ERROR = "ReconcileError"

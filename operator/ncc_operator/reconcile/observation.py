@@ -78,7 +78,13 @@ class Creation:
 
 @dataclass(frozen=True)
 class Update:
+    """The outcome of ``update``. ``at_provider``, when set, is what status shows after the
+    write, in place of the observation from before it: a record the adapter reads back on its
+    next pass (a policy's bound workspaces) must hold what this write did, or an edit before
+    that pass would lose it."""
+
     message: str
+    at_provider: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)

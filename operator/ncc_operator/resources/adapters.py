@@ -1,10 +1,11 @@
-"""The three kinds as the driver sees them: body → Subject, body → connected client, and the
+"""The kinds as the driver sees them: body → Subject, body → connected client, and the
 objects that wait on this one.
 
 Each adapter reads the body into the kind's index entry — the very entry the index holds when
 it was built from this body, so a pass parses nothing again — reads the shared policies
 (``deletionPolicy``, ``managementPolicy``, the paused annotation) the same way for every kind,
-and connects the per-kind client from ``accounts``, ``ncc`` or ``rule`` with that entry. Each is
+and connects the per-kind client from ``accounts``, ``ncc``, ``rule`` or ``network_policy`` with
+that entry. Each is
 an ``Adapter[Runtime, Entry]``: the driver hands it the operator's shared runtime. (Events and
 metrics go through the sink the wiring makes: ``handlers/sinks.py``.)
 """
@@ -19,28 +20,32 @@ from ncc_operator.models import (
     DeletionPolicy,
     ManagementPolicy,
     NetworkConnectivityConfigResource,
+    NetworkPolicyResource,
     PrivateEndpointRuleResource,
 )
 from ncc_operator.reconcile import ExternalClient, Subject
 
 from .accounts import AccountClient
 from .ncc import connect_ncc
+from .network_policy import connect_policy
 from .rule import connect_rule
 from .runtime import Runtime
 from .world import (
     AccountEntry,
     NccEntry,
+    PolicyEntry,
     Ref,
     RuleEntry,
     account_entry,
     ncc_entry,
+    policy_entry,
     reuse_or_build,
     rule_entry,
 )
 
 
 def _subject(
-    entry: AccountEntry | NccEntry | RuleEntry,
+    entry: AccountEntry | NccEntry | RuleEntry | PolicyEntry,
     *,
     forced: bool,
     deletion: DeletionPolicy | None = None,
@@ -90,22 +95,29 @@ class AccountAdapter:
         return []
 
     def dependents(self, entry: AccountEntry, runtime: Runtime) -> list[str]:
-        """NCCs using this account and their rules: they wait on it with ReferenceNotReady
-        (or back off on its failing credentials)."""
+        """NCCs and network policies using this account, and the NCCs' rules: they wait on it
+        with ReferenceNotReady (or back off on its failing credentials)."""
         ref = entry.ref
         nccs = [
             n
             for n in runtime.world.nccs()
             if n.ref.namespace == ref.namespace and n.resource.spec.account_ref.name == ref.name
         ]
-        return [n.uid for n in nccs] + [r.uid for n in nccs for r in runtime.world.rules_of(n.ref)]
+        policies = [
+            p.uid
+            for p in runtime.world.policies()
+            if p.ref.namespace == ref.namespace and p.resource.spec.account_ref.name == ref.name
+        ]
+        rules = [r.uid for n in nccs for r in runtime.world.rules_of(n.ref)]
+        return [n.uid for n in nccs] + rules + policies
 
 
-Managed = TypeVar("Managed", NccEntry, RuleEntry)
+Managed = TypeVar("Managed", NccEntry, RuleEntry, PolicyEntry)
 
 
 class _ManagedAdapter(Generic[Managed]):
-    """NCCs and rules: both carry deletionPolicy and managementPolicy in their spec."""
+    """NCCs, rules and network policies: each carries deletionPolicy and managementPolicy in
+    its spec."""
 
     resync_seconds: float | None = None
 
@@ -167,6 +179,27 @@ class RuleAdapter(_ManagedAdapter[RuleEntry]):
 
     async def connect(self, entry: RuleEntry, runtime: Runtime, *, forced: bool) -> ExternalClient:
         return await connect_rule(entry, runtime, forced=forced)
+
+
+class PolicyAdapter(_ManagedAdapter[PolicyEntry]):
+    kind = NetworkPolicyResource.KIND
+
+    def _indexed(self, runtime: Runtime, ref: Ref) -> PolicyEntry | None:
+        return runtime.world.policy(ref)
+
+    def _build(self, body: Mapping[str, Any]) -> PolicyEntry:
+        return policy_entry(body)
+
+    def dependents(self, entry: PolicyEntry, runtime: Runtime) -> list[str]:
+        return []
+
+    def observers(self, entry: PolicyEntry, runtime: Runtime) -> list[str]:
+        return []
+
+    async def connect(
+        self, entry: PolicyEntry, runtime: Runtime, *, forced: bool
+    ) -> ExternalClient:
+        return await connect_policy(entry, runtime)
 
 
 def _ref(body: Mapping[str, Any]) -> Ref:

@@ -1,8 +1,8 @@
 """What adapters know of other Kubernetes objects: a read-only, in-memory view.
 
-The Kopf wiring keeps indexes of accounts, NCCs, rules and namespaces (fed by watches, so
-looking a reference up costs no API call); adapters see them through :class:`World`. The entry
-builders here turn a raw object body into the small frozen record an index stores.
+The Kopf wiring keeps indexes of accounts, NCCs, rules, network policies and namespaces (fed by
+watches, so looking a reference up costs no API call); adapters see them through :class:`World`.
+The entry builders here turn a raw object body into the small frozen record an index stores.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from ncc_operator.models import (
     CREATE_PENDING_ANNOTATION,
     DatabricksAccountResource,
     NetworkConnectivityConfigResource,
+    NetworkPolicyResource,
     PrivateEndpointRuleResource,
 )
 from ncc_operator.reconcile import InvalidSpec, NamespaceNotAllowed, NotAllowed, conditions
@@ -97,6 +98,11 @@ class NccEntry(Entry):
 
 
 @dataclass(frozen=True)
+class PolicyEntry(Entry):
+    resource: NetworkPolicyResource
+
+
+@dataclass(frozen=True)
 class RuleEntry(Entry):
     resource: PrivateEndpointRuleResource
     ncc: Ref
@@ -140,6 +146,10 @@ class World(Protocol):
         ...
 
     def namespace_labels(self, name: str) -> Mapping[str, str] | None: ...
+
+    def policies(self) -> Iterable[PolicyEntry]: ...
+
+    def policy(self, ref: Ref) -> PolicyEntry | None: ...
 
 
 def _entry_fields(body: Mapping[str, Any], status: Any) -> dict[str, Any]:
@@ -201,6 +211,11 @@ def ncc_entry(body: Mapping[str, Any]) -> NccEntry:
     return NccEntry(resource=resource, **_entry_fields(body, resource.status))
 
 
+def policy_entry(body: Mapping[str, Any]) -> PolicyEntry:
+    resource = NetworkPolicyResource.from_body(body)
+    return PolicyEntry(resource=resource, **_entry_fields(body, resource.status))
+
+
 def rule_entry(body: Mapping[str, Any]) -> RuleEntry:
     resource = PrivateEndpointRuleResource.from_body(body)
     ncc = Ref(resource.ncc_namespace, resource.spec.ncc_ref.name)
@@ -224,6 +239,8 @@ class IndexedWorld:
         rules: Mapping[Ref, Iterable[RuleEntry]],
         namespaces: Mapping[str, Iterable[Mapping[str, str]]],
         rules_by_ncc: Mapping[Ref, Iterable[RuleEntry]] | None = None,
+        *,
+        policies: Mapping[Ref, Iterable[PolicyEntry]] | None = None,
     ) -> None:
         self._accounts = accounts
         self._nccs = nccs
@@ -231,6 +248,7 @@ class IndexedWorld:
         self._namespaces = namespaces
         # Not `or {}`: an empty Kopf index is falsy, and this one must stay the live object.
         self._rules_by_ncc = rules_by_ncc if rules_by_ncc is not None else {}
+        self._policies = policies if policies is not None else {}
         self._own_writes: OwnWrites | None = None
         self._overlaid: dict[str, tuple[Mapping[str, Any], Entry]] = {}
 
@@ -274,3 +292,9 @@ class IndexedWorld:
 
     def namespace_labels(self, name: str) -> Mapping[str, str] | None:
         return next(iter(self._namespaces.get(name, ())), None)
+
+    def policies(self) -> Iterable[PolicyEntry]:
+        return [e for store in self._policies.values() for e in store]
+
+    def policy(self, ref: Ref) -> PolicyEntry | None:
+        return next(iter(self._policies.get(ref, ())), None)
