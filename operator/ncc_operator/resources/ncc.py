@@ -52,7 +52,7 @@ from .ncc_status import (
 )
 from .news import wake_changed_rules
 from .runtime import Runtime
-from .world import AccountEntry, Entry, NccEntry, Ref, holds_first
+from .world import AccountEntry, Entry, NccEntry, PolicyEntry, Ref, holds_first
 
 _CLAIMED = (
     "workspace {ws} is also listed by NetworkConnectivityConfig {other}, which claimed it first; "
@@ -89,9 +89,9 @@ async def connect_ncc(entry: NccEntry, runtime: Runtime) -> NccClient:
     return NccClient(entry, account, client, runtime)
 
 
-def _databricks_account(runtime: Runtime, ncc: NccEntry) -> str | None:
-    """The Databricks account id an NCC resource reaches (through its DatabricksAccount)."""
-    ref = Ref(ncc.ref.namespace, ncc.resource.spec.account_ref.name)
+def databricks_account(runtime: Runtime, entry: NccEntry | PolicyEntry) -> str | None:
+    """The Databricks account id a resource reaches (through its DatabricksAccount)."""
+    ref = Ref(entry.ref.namespace, entry.resource.spec.account_ref.name)
     account = runtime.world.account(ref)
     return account.resource.spec.account_id if account is not None else None
 
@@ -110,7 +110,7 @@ def _check_unique_owner(entry: NccEntry, account: AccountEntry, runtime: Runtime
             continue
         theirs = other.resource
         overlap = entry.known_ids & other.known_ids
-        same_key = (_databricks_account(runtime, other), theirs.databricks_name, theirs.spec.region)
+        same_key = (databricks_account(runtime, other), theirs.databricks_name, theirs.spec.region)
         if not overlap and (same_key != my_key or (entry.id and other.id)):
             continue  # different objects (two recorded ids of like-named NCCs differ)
         if holds_first(other, entry, overlap):

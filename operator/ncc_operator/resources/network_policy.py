@@ -50,7 +50,7 @@ from ncc_operator.reconcile import (
 )
 
 from .errors import problem_from
-from .ncc import account_of
+from .ncc import account_of, databricks_account
 from .runtime import Runtime
 from .world import AccountEntry, PolicyEntry, Ref, holds_first
 
@@ -73,14 +73,8 @@ async def connect_policy(entry: PolicyEntry, runtime: Runtime) -> PolicyClient:
     return PolicyClient(entry, account, client, runtime)
 
 
-def _databricks_account(runtime: Runtime, policy: PolicyEntry) -> str | None:
-    ref = Ref(policy.ref.namespace, policy.resource.spec.account_ref.name)
-    account = runtime.world.account(ref)
-    return account.resource.spec.account_id if account is not None else None
-
-
 def _same_account(runtime: Runtime, account_id: str) -> list[PolicyEntry]:
-    return [p for p in runtime.world.policies() if _databricks_account(runtime, p) == account_id]
+    return [p for p in runtime.world.policies() if databricks_account(runtime, p) == account_id]
 
 
 def _check_unique_owner(entry: PolicyEntry, account: AccountEntry, runtime: Runtime) -> None:
